@@ -1,0 +1,15 @@
+// Subcommands of the `shaobing` tool. Each register function adds one
+// subcommand to `app`; its callback stores the process exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace shaobing::cli {
+
+void registerCheckConfig(CLI::App& app, int& exit_code);
+
+inline void registerCommands(CLI::App& app, int& exit_code) {
+  registerCheckConfig(app, exit_code);
+}
+
+}  // namespace shaobing::cli
