@@ -15,6 +15,7 @@
 #include "gateway/core/clock.h"
 #include "gateway/core/counters.h"
 #include "gateway/mqtt/connection.h"
+#include "gateway/mqtt/router.h"
 
 namespace shaobing {
 
@@ -27,8 +28,10 @@ struct ServiceContext {
   boost::asio::io_context& io;
   Clock& clock;
   Counters& counters;
-  std::shared_ptr<mqtt::Connection> local;  // the community's broker
-  whistle::IncidentSink* incidents = nullptr;  // set once the whistle queue exists
+  const config::Config& config;              // the configuration at start
+  std::shared_ptr<mqtt::Connection> local;   // the community's broker
+  mqtt::Router& inbound;                     // subscribe + route local messages
+  whistle::IncidentSink* incidents = nullptr;  // set by the whistle queue, built first
 };
 
 class Component {

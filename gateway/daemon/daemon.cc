@@ -53,7 +53,12 @@ class Daemon::Impl {
       }
     });
 
-    ctx_ = std::make_unique<ServiceContext>(ServiceContext{io_, systemClock(), counters_, local_});
+    router_ = std::make_unique<mqtt::Router>(local_);
+    local_->setInboundHandler([this](const mqtt::Message& m) {
+      if (router_->dispatch(m) == 0) counters_.add("inbound_unrouted");
+    });
+    ctx_ = std::make_unique<ServiceContext>(
+        ServiceContext{io_, systemClock(), counters_, cfg_, local_, *router_, nullptr});
     try {
       components_ = buildComponents(*ctx_, cfg_);
     } catch (const std::exception& e) {
@@ -77,6 +82,8 @@ class Daemon::Impl {
     // Components hold references into the io_context: release them first.
     components_.clear();
     local_.reset();
+    ctx_.reset();
+    router_.reset();
     log_->info("stopped");
     return exit_code_;
   }
@@ -262,6 +269,7 @@ class Daemon::Impl {
   std::chrono::microseconds watchdog_period_{0};
   Counters counters_;
   std::shared_ptr<mqtt::Connection> local_;
+  std::unique_ptr<mqtt::Router> router_;
   std::unique_ptr<ServiceContext> ctx_;
   std::vector<std::unique_ptr<Component>> components_;
   SystemTime started_at_;
