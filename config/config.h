@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/reader.h"
+#include "config/whistles.h"
 
 namespace shaobing::config {
 
@@ -78,6 +79,7 @@ struct Config {
   std::optional<BrokerConfig> uplink;
   HealthConfig health;
   std::vector<DeviceConfig> devices;
+  WhistlesConfig whistles;
 
   const DeviceConfig* findDevice(const std::string& id) const;
   // Topic prefix of everything this site's gateway publishes: shaobing/<site>

@@ -2,11 +2,13 @@
 // line here.
 #include "gateway/daemon/registry.h"
 
+#include "gateway/whistle/queue.h"
+
 namespace shaobing {
 
-std::vector<std::unique_ptr<Component>> buildComponents(ServiceContext& /*ctx*/,
-                                                        const config::Config& /*cfg*/) {
+std::vector<std::unique_ptr<Component>> buildComponents(ServiceContext& ctx, const config::Config& cfg) {
   std::vector<std::unique_ptr<Component>> out;
+  out.push_back(whistle::createWhistleQueue(ctx, cfg));  // first: sets ctx.incidents
   return out;
 }
 

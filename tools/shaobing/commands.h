@@ -7,9 +7,13 @@
 namespace shaobing::cli {
 
 void registerCheckConfig(CLI::App& app, int& exit_code);
+void registerReport(CLI::App& app, int& exit_code);
+void registerWhistles(CLI::App& app, int& exit_code);
 
 inline void registerCommands(CLI::App& app, int& exit_code) {
   registerCheckConfig(app, exit_code);
+  registerReport(app, exit_code);
+  registerWhistles(app, exit_code);
 }
 
 }  // namespace shaobing::cli

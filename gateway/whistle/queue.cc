@@ -1,0 +1,538 @@
+// The whistle queue component; see queue.h and docs/whistles.md.
+#include "gateway/whistle/queue.h"
+
+#include <boost/asio/post.hpp>
+#include <cmath>
+#include <boost/asio/steady_timer.hpp>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "gateway/core/log.h"
+#include "gateway/whistle/encoding.h"
+#include "gateway/whistle/incident.h"
+#include "gateway/whistle/store.h"
+
+namespace shaobing::whistle {
+
+namespace {
+
+constexpr const char* kSchema = "shaobing.whistle/1";
+constexpr size_t kMaxReportText = 4000;
+constexpr size_t kMaxPhotoBytes = 8 * 1024 * 1024;
+
+void replaceAll(std::string& s, const std::string& from, const std::string& to) {
+  for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) {
+    s.replace(pos, from.size(), to);
+  }
+}
+
+nlohmann::json locationJson(const config::Location& loc) {
+  nlohmann::json j = nlohmann::json::object();
+  if (!loc.building.empty()) j["building"] = loc.building;
+  if (!loc.unit.empty()) j["unit"] = loc.unit;
+  if (loc.floor) j["floor"] = *loc.floor;
+  if (!loc.text.empty()) j["text"] = loc.text;
+  return j;
+}
+
+class WhistleQueue final : public Component, public IncidentSink {
+ public:
+  WhistleQueue(ServiceContext& ctx, const config::Config& cfg,
+               std::shared_ptr<mqtt::Connection> uplink)
+      : ctx_(ctx),
+        cfg_(cfg),
+        wcfg_(cfg.whistles),
+        uplink_(std::move(uplink)),
+        log_(logger("whistle")),
+        rlog_(log_),
+        timer_(ctx.io),
+        rng_(std::random_device{}()) {
+    std::string fault;
+    store_ = Store::open(wcfg_.db_path, &fault);
+    if (!fault.empty()) {
+      log_->error("{}", fault);
+      ctx_.counters.add("whistle.db_corrupt");
+      Incident inc;
+      inc.type = "device_offline";
+      inc.level = Level::kPriority;
+      inc.source = "shaobingd";
+      inc.details = {{"fault", "whistle_db_corrupt"}, {"message", fault}};
+      raise(std::move(inc));
+    }
+  }
+
+  std::string name() const override { return "uplink"; }
+
+  void start() override {
+    if (uplink_) {
+      uplink_->setInboundHandler([this](const mqtt::Message& m) { onAck(m); });
+      uplink_->setStateHandler([this](bool connected) {
+        if (connected) boost::asio::post(ctx_.io, [this] { pump(); });
+      });
+      uplink_->subscribe("grid/" + cfg_.site.id + "/ack", 1);
+      uplink_->start();
+    }
+    ctx_.inbound.add(cfg_.topicPrefix() + "/in/report/+", 1,
+                     [this](const mqtt::Message& m) { onReport(m); });
+    tick();
+  }
+
+  void stop(std::function<void()> done) override {
+    stopping_ = true;
+    timer_.cancel();
+    flushDelivered();
+    if (!uplink_) {
+      done();
+      return;
+    }
+    uplink_->stop(std::chrono::milliseconds(1500), std::move(done));
+  }
+
+  nlohmann::json health() const override {
+    nlohmann::json j;
+    if (uplink_) j["connection"] = mqtt::toJson(uplink_->stats());
+    nlohmann::json depth = nlohmann::json::object();
+    for (const auto& [key, n] : store_->depth()) depth[key] = n;
+    j["queue_depth"] = depth;
+    j["in_flight"] = in_flight_count_.load();
+    j["raised"] = raised_.load();
+    j["folded"] = folded_.load();
+    j["delivered"] = delivered_.load();
+    j["dropped"] = dropped_.load();
+    j["escalations"] = escalations_.load();
+    j["acks_applied"] = acks_applied_.load();
+    j["ack_errors"] = ack_errors_.load();
+    j["reports_rejected"] = reports_rejected_.load();
+    j["db_bytes"] = store_->usedBytes();
+    return j;
+  }
+
+  RaiseResult raise(Incident inc) override {
+    RaiseResult res;
+    try {
+      if (!inc.incident_key.empty()) {
+        if (auto open = store_->openForKey(inc.incident_key)) {
+          res.ok = true;
+          res.folded = true;
+          res.whistle_id = *open;
+          ++folded_;
+          return res;
+        }
+      }
+      NewWhistle nw = build(inc);
+      bool sync = nw.level == static_cast<int>(Level::kEmergency);
+      store_->insert({nw}, sync);
+      ++raised_;
+      ctx_.counters.add("whistle.raised");
+      res.ok = true;
+      res.whistle_id = nw.id;
+      log_->info("whistle {} raised: {} {} from {}", nw.id, nw.type,
+                 toString(static_cast<Level>(nw.level)), inc.source);
+      boost::asio::post(ctx_.io, [this] { pump(); });
+    } catch (const std::exception& e) {
+      ctx_.counters.add("whistle.raise_errors");
+      log_->error("cannot store whistle ({}): {}", inc.type, e.what());
+      res.error = e.what();
+    }
+    return res;
+  }
+
+  void clear(const std::string& incident_key, const std::string& reason) override {
+    try {
+      store_->clearKey(incident_key);
+      log_->info("incident {} cleared: {}", incident_key, reason);
+    } catch (const std::exception& e) {
+      log_->error("cannot clear incident {}: {}", incident_key, e.what());
+    }
+  }
+
+ private:
+  std::vector<Outgoing> routesFor(const std::string& type, int level, const std::string& grid,
+                                  const std::string& payload) const {
+    std::vector<Outgoing> out;
+    for (const auto& dest : wcfg_.ruleFor(type).routes) {
+      auto it = wcfg_.destinations.find(dest);
+      if (it == wcfg_.destinations.end()) continue;  // config validation rejects this
+      out.push_back({dest,
+                     expandTopic(it->second, cfg_.site.id, toString(static_cast<Level>(level)),
+                                 type, grid),
+                     payload, level});
+    }
+    return out;
+  }
+
+  NewWhistle build(const Incident& inc) {
+    SystemTime now = ctx_.clock.now();
+    int64_t now_ms = toUnixMillis(now);
+    NewWhistle nw;
+    nw.id = newWhistleId(now_ms);
+    nw.type = inc.type;
+    config::WhistleTypeRule rule = wcfg_.ruleFor(inc.type);
+    Level level = inc.level ? *inc.level : parseLevel(rule.level).value_or(Level::kRoutine);
+    nw.level = static_cast<int>(level);
+    nw.raised_ms = now_ms;
+    nw.deadline_ms = now_ms + static_cast<int64_t>(wcfg_.ack_deadline_s[nw.level] * 1000);
+    nw.incident_key = inc.incident_key;
+
+    const config::DeviceConfig* dev = cfg_.findDevice(inc.source);
+    std::string grid = !inc.grid.empty() ? inc.grid : dev ? dev->grid : cfg_.site.default_grid;
+    std::string zone = !inc.zone.empty() ? inc.zone : dev ? dev->zone : "";
+    config::Location loc = inc.location;
+    if (dev) {
+      if (loc.building.empty()) loc.building = dev->location.building;
+      if (loc.unit.empty()) loc.unit = dev->location.unit;
+      if (!loc.floor) loc.floor = dev->location.floor;
+      if (loc.text.empty()) loc.text = dev->location.text;
+    }
+
+    nlohmann::json evidence = nlohmann::json::array();
+    std::string evidence_topic = "grid/" + cfg_.site.id + "/evidence/" + nw.id;
+    for (size_t i = 0; i < inc.evidence.size(); ++i) {
+      const EvidenceItem& item = inc.evidence[i];
+      std::string bytes = item.bytes;
+      std::string path = item.path;
+      if (bytes.empty() && !path.empty()) {
+        std::ifstream f(path, std::ios::binary);
+        std::ostringstream ss;
+        ss << f.rdbuf();
+        if (!f) {
+          ctx_.counters.add("whistle.evidence_errors");
+          rlog_.warn("evidence", "cannot read evidence " + path);
+          continue;
+        }
+        bytes = ss.str();
+      } else if (path.empty() && !bytes.empty()) {
+        path = keepEvidenceFile(nw.id, i, item, bytes);
+      }
+      std::string topic = i == 0 ? evidence_topic : evidence_topic + "/" + std::to_string(i);
+      nlohmann::json e = {{"kind", item.kind},
+                          {"content_type", item.content_type},
+                          {"sha256", sha256Hex(bytes)},
+                          {"bytes", bytes.size()},
+                          {"topic", topic}};
+      if (!path.empty()) e["path"] = path;
+      evidence.push_back(e);
+      nw.outgoing.push_back({"evidence", topic, std::move(bytes), nw.level});
+    }
+
+    nlohmann::json source = {{"device", inc.source}};
+    if (!zone.empty()) source["zone"] = zone;
+    nlohmann::json doc = {{"schema", kSchema},
+                          {"id", nw.id},
+                          {"site", cfg_.site.id},
+                          {"grid", grid},
+                          {"type", inc.type},
+                          {"level", toString(level)},
+                          {"raised_at", formatRfc3339(now)},
+                          {"source", source},
+                          {"location", locationJson(loc)},
+                          {"details", inc.details.is_object() ? inc.details : nlohmann::json::object()},
+                          {"evidence", evidence},
+                          {"escalation", 0}};
+    if (inc.observed_at) doc["observed_at"] = formatRfc3339(*inc.observed_at);
+    nw.doc = doc.dump();
+    for (auto& o : routesFor(inc.type, nw.level, grid, nw.doc)) nw.outgoing.push_back(std::move(o));
+    return nw;
+  }
+
+  // Bytes handed over in memory (a reported photo) are also kept as a file,
+  // so the evidence outlives the database row.
+  std::string keepEvidenceFile(const std::string& id, size_t index, const EvidenceItem& item,
+                               const std::string& bytes) {
+    std::error_code ec;
+    std::filesystem::create_directories(wcfg_.evidence_dir, ec);
+    std::string ext = item.content_type == "image/jpeg" ? ".jpg" : ".bin";
+    std::string path = wcfg_.evidence_dir + "/" + id + "-" + std::to_string(index) + ext;
+    std::ofstream f(path, std::ios::binary);
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!f) {
+      rlog_.warn("evidence-write", "cannot write evidence file " + path);
+      return "";
+    }
+    return path;
+  }
+
+  int64_t nowMs() const { return toUnixMillis(ctx_.clock.now()); }
+
+  // Publishes due rows until the in-flight window is full.
+  void pump() {
+    if (stopping_ || !uplink_ || !uplink_->isConnected()) return;
+    size_t window = static_cast<size_t>(wcfg_.in_flight);
+    if (in_flight_.size() >= window) return;
+    std::vector<Pending> due;
+    try {
+      due = store_->due(nowMs(), window - in_flight_.size(), in_flight_);
+    } catch (const std::exception& e) {
+      rlog_.warn("due", std::string("cannot read the queue: ") + e.what());
+      return;
+    }
+    for (auto& p : due) {
+      in_flight_.insert(p.seq);
+      mqtt::Message msg;
+      msg.topic = std::move(p.topic);
+      msg.payload = std::move(p.payload);
+      msg.qos = 1;
+      int64_t seq = p.seq;
+      int attempts = p.attempts;
+      uplink_->publish(std::move(msg), [this, seq, attempts](bool ok, const std::string& err) {
+        onPublished(seq, attempts, ok, err);
+      });
+    }
+    in_flight_count_ = in_flight_.size();
+  }
+
+  void onPublished(int64_t seq, int attempts, bool ok, const std::string& err) {
+    if (ok) {
+      // Stays in in_flight_ until its row is marked, so pump() skips it.
+      done_.push_back(seq);
+      if (!flush_posted_) {
+        flush_posted_ = true;
+        boost::asio::post(ctx_.io, [this] {
+          flushDelivered();
+          pump();
+        });
+      }
+      return;
+    }
+    in_flight_.erase(seq);
+    in_flight_count_ = in_flight_.size();
+    int64_t delay_ms = 0;
+    if (uplink_ && uplink_->isConnected()) {
+      // Refused while connected: back off (exponential, jittered).
+      double d = wcfg_.retry_min_s * std::pow(2.0, std::min(attempts, 20));
+      d = std::min(d, wcfg_.retry_max_s);
+      std::uniform_real_distribution<double> jitter(0.5, 1.0);
+      delay_ms = static_cast<int64_t>(d * jitter(rng_) * 1000);
+      rlog_.warn("publish", "uplink publish failed (" + err + "), retrying");
+    }
+    // When the link is down the reconnect itself is backed off: retry as
+    // soon as it is back.
+    try {
+      store_->markRetry(seq, nowMs() + delay_ms);
+    } catch (const std::exception& e) {
+      rlog_.warn("retry", std::string("cannot record retry: ") + e.what());
+    }
+  }
+
+  void flushDelivered() {
+    flush_posted_ = false;
+    if (done_.empty()) return;
+    std::vector<int64_t> seqs;
+    seqs.swap(done_);
+    try {
+      store_->markDelivered(seqs, nowMs());
+      delivered_ += seqs.size();
+    } catch (const std::exception& e) {
+      // Not marked: they will be published again (same id), which the
+      // at-least-once contract allows.
+      rlog_.warn("mark", std::string("cannot mark delivered: ") + e.what());
+    }
+    for (int64_t s : seqs) in_flight_.erase(s);
+    in_flight_count_ = in_flight_.size();
+  }
+
+  void tick() {
+    if (stopping_) return;
+    pump();
+    auto now = ctx_.clock.steady();
+    if (now - last_escalation_check_ >= std::chrono::milliseconds(500)) {
+      last_escalation_check_ = now;
+      escalateOverdue();
+    }
+    if (now - last_evict_ >= std::chrono::seconds(10)) {
+      last_evict_ = now;
+      evict();
+    }
+    timer_.expires_after(std::chrono::milliseconds(100));
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) tick();
+    });
+  }
+
+  void escalateOverdue() {
+    try {
+      int64_t now = nowMs();
+      for (const auto& row : store_->overdue(now, wcfg_.escalation_limit)) {
+        int level = std::min(row.level + 1, static_cast<int>(Level::kEmergency));
+        int esc = row.escalation + 1;
+        nlohmann::json doc = nlohmann::json::parse(row.doc, nullptr, false);
+        if (doc.is_discarded()) continue;
+        doc["level"] = toString(static_cast<Level>(level));
+        doc["escalation"] = esc;
+        doc["escalated_at"] = formatRfc3339(ctx_.clock.now());
+        std::string payload = doc.dump();
+        std::string grid = doc.value("grid", "");
+        auto out = routesFor(row.type, level, grid, payload);
+        int64_t deadline = now + static_cast<int64_t>(wcfg_.ack_deadline_s[level] * 1000);
+        store_->escalate(row.id, level, esc, payload, deadline, out);
+        ++escalations_;
+        ctx_.counters.add("whistle.escalations");
+        log_->warn("whistle {} not acknowledged in time: escalation {} at level {}", row.id, esc,
+                   toString(static_cast<Level>(level)));
+      }
+    } catch (const std::exception& e) {
+      rlog_.warn("escalate", std::string("escalation check failed: ") + e.what());
+    }
+  }
+
+  void evict() {
+    try {
+      auto dropped = store_->evict(wcfg_.max_db_bytes);
+      for (const auto& id : dropped) log_->warn("whistle {} dropped: database over its size cap", id);
+      dropped_ += dropped.size();
+      ctx_.counters.add("whistle.dropped", dropped.size());
+    } catch (const std::exception& e) {
+      rlog_.warn("evict", std::string("eviction failed: ") + e.what());
+    }
+  }
+
+  // Platform acks (uplink's receive thread).
+  void onAck(const mqtt::Message& m) {
+    auto bad = [&](const std::string& why) {
+      ++ack_errors_;
+      ctx_.counters.add("whistle.ack_errors");
+      rlog_.warn("ack", "ack on " + m.topic + " ignored: " + why);
+    };
+    nlohmann::json j = nlohmann::json::parse(m.payload, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
+    if (!j.contains("id") || !j["id"].is_string()) return bad("no string id");
+    if (!j.contains("status") || !j["status"].is_string()) return bad("no string status");
+    std::string id = j["id"].get<std::string>();
+    std::string status = j["status"].get<std::string>();
+    if (status != "acknowledged" && status != "resolved" && status != "rated" &&
+        status != "reopened") {
+      return bad("unknown status '" + status + "'");
+    }
+    std::optional<int> rating;
+    if (j.contains("rating")) {
+      if (!j["rating"].is_number_integer()) return bad("rating is not an integer");
+      int r = j["rating"].get<int>();
+      if (r < 1 || r > 5) return bad("rating out of 1..5");
+      rating = r;
+    }
+    try {
+      int64_t now = nowMs();
+      auto row = store_->find(id);
+      int64_t reopen_deadline =
+          now + static_cast<int64_t>(wcfg_.ack_deadline_s[row ? row->level : 0] * 1000);
+      AckOutcome o = store_->applyAck(id, status, now, rating, reopen_deadline);
+      if (o == AckOutcome::kApplied) {
+        ++acks_applied_;
+        log_->info("whistle {}: {}", id, status);
+      } else if (o == AckOutcome::kDuplicate) {
+        ctx_.counters.add("whistle.ack_duplicates");
+      } else {
+        bad(std::string(toString(o)) + " (" + status + " for " + id + ")");
+      }
+    } catch (const std::exception& e) {
+      bad(std::string("store error: ") + e.what());
+    }
+  }
+
+  // People's reports (local broker's receive thread): the whistle is stored
+  // before this returns, so the QoS 1 PUBACK means it is safe.
+  void onReport(const mqtt::Message& m) {
+    auto bad = [&](const std::string& why) {
+      ++reports_rejected_;
+      ctx_.counters.add("whistle.reports_rejected");
+      rlog_.warn("report", "report on " + m.topic + " rejected: " + why);
+    };
+    std::string reporter = m.topic.substr(m.topic.rfind('/') + 1);
+    nlohmann::json j = nlohmann::json::parse(m.payload, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
+    if (!j.contains("level") || !j["level"].is_string()) return bad("no string level");
+    auto level = parseLevel(j["level"].get<std::string>());
+    if (!level) return bad("level must be routine, priority or emergency");
+    if (!j.contains("text") || !j["text"].is_string()) return bad("no string text");
+    std::string text = j["text"].get<std::string>();
+    if (text.empty() || text.size() > kMaxReportText) return bad("text empty or too long");
+    Incident inc;
+    inc.type = "reported_hazard";
+    inc.level = level;
+    inc.source = reporter;
+    if (j.contains("location")) {
+      const auto& l = j["location"];
+      if (!l.is_object()) return bad("location is not an object");
+      auto str = [&](const char* k) {
+        return l.contains(k) && l[k].is_string() ? l[k].get<std::string>() : std::string();
+      };
+      inc.location.building = str("building");
+      inc.location.unit = str("unit");
+      inc.location.text = str("text");
+      if (l.contains("floor") && l["floor"].is_number_integer()) inc.location.floor = l["floor"].get<int>();
+    }
+    if (j.contains("grid") && j["grid"].is_string()) inc.grid = j["grid"].get<std::string>();
+    inc.details = {{"text", text}, {"reporter", reporter}};
+    if (j.contains("report_id")) {
+      if (!j["report_id"].is_string()) return bad("report_id is not a string");
+      // A redelivered report (same reporter and report_id) folds into the
+      // whistle it already raised.
+      std::string rid = j["report_id"].get<std::string>();
+      inc.details["report_id"] = rid;
+      inc.incident_key = "report:" + reporter + ":" + rid;
+    }
+    if (j.contains("photo_base64")) {
+      if (!j["photo_base64"].is_string()) return bad("photo_base64 is not a string");
+      auto photo = base64Decode(j["photo_base64"].get<std::string>());
+      if (!photo) return bad("photo_base64 is not valid base64");
+      if (photo->size() > kMaxPhotoBytes) return bad("photo larger than 8 MiB");
+      if (photo->size() < 3 || static_cast<unsigned char>((*photo)[0]) != 0xFF ||
+          static_cast<unsigned char>((*photo)[1]) != 0xD8) {
+        return bad("photo is not a JPEG");
+      }
+      inc.evidence.push_back({"photo", "image/jpeg", "", std::move(*photo)});
+    }
+    RaiseResult r = raise(std::move(inc));
+    if (!r.ok) bad("could not store: " + r.error);
+  }
+
+  ServiceContext& ctx_;
+  const config::Config& cfg_;
+  config::WhistlesConfig wcfg_;
+  std::shared_ptr<mqtt::Connection> uplink_;
+  std::shared_ptr<spdlog::logger> log_;
+  RateLimitedLog rlog_;
+  std::unique_ptr<Store> store_;
+  boost::asio::steady_timer timer_;
+  std::mt19937_64 rng_;
+  bool stopping_ = false;
+  // io thread only
+  std::set<int64_t> in_flight_;
+  std::vector<int64_t> done_;
+  bool flush_posted_ = false;
+  SteadyTime last_escalation_check_{};
+  SteadyTime last_evict_{};
+  // health (any thread)
+  std::atomic<uint64_t> in_flight_count_{0}, raised_{0}, folded_{0}, delivered_{0}, dropped_{0},
+      escalations_{0}, acks_applied_{0}, ack_errors_{0}, reports_rejected_{0};
+};
+
+}  // namespace
+
+std::string expandTopic(const std::string& tmpl, const std::string& site, const std::string& level,
+                        const std::string& type, const std::string& grid) {
+  std::string t = tmpl;
+  replaceAll(t, "{site}", site);
+  replaceAll(t, "{level}", level);
+  replaceAll(t, "{type}", type);
+  replaceAll(t, "{grid}", grid.empty() ? "none" : grid);
+  return t;
+}
+
+std::unique_ptr<Component> createWhistleQueue(ServiceContext& ctx, const config::Config& cfg,
+                                              std::shared_ptr<mqtt::Connection> uplink) {
+  auto q = std::make_unique<WhistleQueue>(ctx, cfg, std::move(uplink));
+  ctx.incidents = q.get();
+  return q;
+}
+
+std::unique_ptr<Component> createWhistleQueue(ServiceContext& ctx, const config::Config& cfg) {
+  std::shared_ptr<mqtt::Connection> uplink;
+  if (cfg.uplink) uplink = mqtt::createPahoConnection(ctx.io, *cfg.uplink, std::nullopt, "uplink");
+  return createWhistleQueue(ctx, cfg, std::move(uplink));
+}
+
+}  // namespace shaobing::whistle

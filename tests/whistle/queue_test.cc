@@ -1,0 +1,293 @@
+// The whistle queue's logic against a fake uplink and a fake clock: what it
+// publishes and in which order, the report intake, ack handling and
+// escalation on a missed deadline.
+#include "gateway/whistle/queue.h"
+
+#include <gtest/gtest.h>
+
+#include "gateway/whistle/encoding.h"
+#include "gateway/whistle/incident.h"
+#include "gateway/whistle/store.h"
+#include "tests/support/temp_dir.h"
+
+namespace shaobing::whistle {
+namespace {
+
+using nlohmann::json;
+
+class FakeClock : public Clock {
+ public:
+  SystemTime now() const override { return wall; }
+  SteadyTime steady() const override { return mono; }
+  void advance(std::chrono::milliseconds d) {
+    wall += d;
+    mono += d;
+  }
+  SystemTime wall = fromUnixMillis(1'800'000'000'000);
+  SteadyTime mono = SteadyTime{} + std::chrono::hours(1);
+};
+
+class FakeConnection : public mqtt::Connection {
+ public:
+  struct Sent {
+    mqtt::Message msg;
+    mqtt::PublishDone done;
+  };
+  void setInboundHandler(mqtt::InboundHandler h) override { inbound = std::move(h); }
+  void setStateHandler(mqtt::StateHandler h) override { state = std::move(h); }
+  void start() override {}
+  void publish(mqtt::Message msg, mqtt::PublishDone done) override {
+    if (!connected) {
+      if (done) done(false, "not connected");
+      return;
+    }
+    sent.push_back({std::move(msg), std::move(done)});
+  }
+  void subscribe(const std::string& filter, int) override { subscriptions.push_back(filter); }
+  void stop(std::chrono::milliseconds, std::function<void()> done) override { done(); }
+  bool isConnected() const override { return connected; }
+  mqtt::LinkStats stats() const override { return {}; }
+
+  void confirmAll() {
+    auto pending = std::move(sent);
+    sent.clear();
+    for (auto& s : pending) {
+      confirmed.push_back(s.msg);
+      if (s.done) s.done(true, "");
+    }
+  }
+  void deliver(const std::string& topic, const std::string& payload) {
+    mqtt::Message m;
+    m.topic = topic;
+    m.payload = payload;
+    inbound(m);
+  }
+
+  bool connected = true;
+  mqtt::InboundHandler inbound;
+  mqtt::StateHandler state;
+  std::vector<Sent> sent;
+  std::vector<mqtt::Message> confirmed;
+  std::vector<std::string> subscriptions;
+};
+
+config::Config testConfig(const std::string& state_dir) {
+  auto r = config::loadConfigString(
+      "site:\n  id: s1\n  default_grid: g7\nstate_dir: " + state_dir +
+      "\nuplink:\n  host: 127.0.0.1\n"
+      "whistles:\n  ack_deadline: {routine: 10m, priority: 60s, emergency: 30s}\n"
+      "  escalation_limit: 2\n  in_flight: 2\n"
+      "  destinations:\n    police: police/{grid}/alert\n"
+      "  types:\n    door_forced: {level: priority, routes: [grid, police]}\n"
+      "devices:\n  - id: door-1\n    kind: access\n    grid: g3\n    zone: east\n"
+      "    location: {building: '5', unit: '2', floor: 1}\n");
+  EXPECT_TRUE(r.ok()) << (r.messages().empty() ? "" : r.messages()[0]);
+  return *r.config;
+}
+
+class QueueTest : public ::testing::Test {
+ protected:
+  QueueTest()
+      : cfg_(testConfig(dir_.path().string())),
+        local_(std::make_shared<FakeConnection>()),
+        uplink_(std::make_shared<FakeConnection>()),
+        router_(local_),
+        ctx_{io_, clock_, counters_, cfg_, local_, router_, nullptr} {
+    local_->setInboundHandler([this](const mqtt::Message& m) { router_.dispatch(m); });
+    queue_ = createWhistleQueue(ctx_, cfg_, uplink_);
+    queue_->start();
+  }
+  ~QueueTest() override {
+    queue_->stop([] {});
+    io_.poll();
+  }
+  void settle() {
+    io_.restart();
+    io_.poll();
+  }
+  Incident incident(const std::string& type, std::optional<Level> level = std::nullopt) {
+    Incident i;
+    i.type = type;
+    i.level = level;
+    i.source = "door-1";
+    return i;
+  }
+  std::vector<std::string> sentTopics() const {
+    std::vector<std::string> t;
+    for (const auto& s : uplink_->sent) t.push_back(s.msg.topic);
+    return t;
+  }
+
+  testing::TempDir dir_;
+  config::Config cfg_;
+  boost::asio::io_context io_;
+  FakeClock clock_;
+  Counters counters_;
+  std::shared_ptr<FakeConnection> local_;
+  std::shared_ptr<FakeConnection> uplink_;
+  mqtt::Router router_;
+  ServiceContext ctx_;
+  std::unique_ptr<Component> queue_;
+};
+
+TEST_F(QueueTest, SetsItselfAsTheIncidentSinkAndSubscribesAcksAndReports) {
+  EXPECT_NE(ctx_.incidents, nullptr);
+  EXPECT_EQ(uplink_->subscriptions, (std::vector<std::string>{"grid/s1/ack"}));
+  EXPECT_EQ(local_->subscriptions, (std::vector<std::string>{"shaobing/s1/in/report/+"}));
+}
+
+TEST_F(QueueTest, WhistleCarriesDeviceContextAndGoesToEveryRoute) {
+  RaiseResult r = ctx_.incidents->raise(incident("door_forced"));
+  ASSERT_TRUE(r.ok) << r.error;
+  settle();
+  ASSERT_EQ(sentTopics(), (std::vector<std::string>{"grid/s1/whistle/priority", "police/g3/alert"}));
+  json w = json::parse(uplink_->sent[0].msg.payload);
+  EXPECT_EQ(w["schema"], "shaobing.whistle/1");
+  EXPECT_EQ(w["id"], r.whistle_id);
+  EXPECT_EQ(w["site"], "s1");
+  EXPECT_EQ(w["grid"], "g3");
+  EXPECT_EQ(w["type"], "door_forced");
+  EXPECT_EQ(w["level"], "priority");
+  EXPECT_EQ(w["raised_at"], formatRfc3339(clock_.wall));
+  EXPECT_EQ(w["source"], json({{"device", "door-1"}, {"zone", "east"}}));
+  EXPECT_EQ(w["location"], json({{"building", "5"}, {"unit", "2"}, {"floor", 1}}));
+  EXPECT_EQ(w["escalation"], 0);
+  EXPECT_EQ(uplink_->sent[1].msg.payload, uplink_->sent[0].msg.payload);
+  EXPECT_EQ(uplink_->sent[0].msg.qos, 1);
+}
+
+TEST_F(QueueTest, InFlightWindowBoundsUnconfirmedPublishes) {
+  for (int i = 0; i < 5; ++i) ctx_.incidents->raise(incident("tailgating"));
+  settle();
+  EXPECT_EQ(uplink_->sent.size(), 2u);  // in_flight: 2
+  uplink_->confirmAll();
+  settle();
+  EXPECT_EQ(uplink_->sent.size(), 2u);
+  uplink_->confirmAll();
+  settle();
+  uplink_->confirmAll();
+  settle();
+  EXPECT_EQ(uplink_->confirmed.size(), 5u);
+  EXPECT_TRUE(uplink_->sent.empty());
+}
+
+TEST_F(QueueTest, WhileDisconnectedNothingIsSentAndEmergencyGoesFirstAfter) {
+  uplink_->connected = false;
+  auto r1 = ctx_.incidents->raise(incident("tailgating", Level::kRoutine));
+  auto r2 = ctx_.incidents->raise(incident("tailgating", Level::kEmergency));
+  settle();
+  EXPECT_TRUE(uplink_->sent.empty());
+  uplink_->connected = true;
+  uplink_->state(true);
+  settle();
+  ASSERT_EQ(uplink_->sent.size(), 2u);
+  EXPECT_EQ(json::parse(uplink_->sent[0].msg.payload)["id"], r2.whistle_id);
+  EXPECT_EQ(json::parse(uplink_->sent[1].msg.payload)["id"], r1.whistle_id);
+}
+
+TEST_F(QueueTest, SameIncidentKeyFoldsIntoTheOpenWhistleUntilCleared) {
+  Incident a = incident("device_offline");
+  a.incident_key = "offline:door-1";
+  auto r1 = ctx_.incidents->raise(a);
+  auto r2 = ctx_.incidents->raise(a);
+  EXPECT_TRUE(r2.folded);
+  EXPECT_EQ(r2.whistle_id, r1.whistle_id);
+  ctx_.incidents->clear("offline:door-1", "back online");
+  auto r3 = ctx_.incidents->raise(a);
+  EXPECT_FALSE(r3.folded);
+  EXPECT_NE(r3.whistle_id, r1.whistle_id);
+}
+
+TEST_F(QueueTest, ReportWithPhotoPublishesEvidenceBeforeTheWhistle) {
+  std::string jpeg = std::string("\xFF\xD8\xFF\xE0", 4) + "fake jpeg body";
+  json report = {{"level", "emergency"},
+                 {"text", "burning smell in corridor"},
+                 {"location", {{"building", "9"}, {"floor", 3}}},
+                 {"photo_base64", base64Encode(jpeg)}};
+  local_->deliver("shaobing/s1/in/report/resident-42", report.dump());
+  settle();
+  ASSERT_EQ(uplink_->sent.size(), 2u);
+  json w = json::parse(uplink_->sent[1].msg.payload);
+  EXPECT_EQ(uplink_->sent[0].msg.topic, "grid/s1/evidence/" + w["id"].get<std::string>());
+  EXPECT_EQ(uplink_->sent[0].msg.payload, jpeg);
+  EXPECT_EQ(uplink_->sent[1].msg.topic, "grid/s1/whistle/emergency");
+  EXPECT_EQ(w["type"], "reported_hazard");
+  EXPECT_EQ(w["grid"], "g7");
+  EXPECT_EQ(w["details"]["text"], "burning smell in corridor");
+  EXPECT_EQ(w["details"]["reporter"], "resident-42");
+  EXPECT_EQ(w["location"], json({{"building", "9"}, {"floor", 3}}));
+  ASSERT_EQ(w["evidence"].size(), 1u);
+  EXPECT_EQ(w["evidence"][0]["sha256"], sha256Hex(jpeg));
+  EXPECT_EQ(w["evidence"][0]["bytes"], jpeg.size());
+}
+
+TEST_F(QueueTest, BadReportsAreCountedAndRaiseNothing) {
+  local_->deliver("shaobing/s1/in/report/x", "not json");
+  local_->deliver("shaobing/s1/in/report/x", R"({"level":"urgent","text":"a"})");
+  local_->deliver("shaobing/s1/in/report/x", R"({"level":"routine"})");
+  local_->deliver("shaobing/s1/in/report/x", R"({"level":"routine","text":"a","photo_base64":"QUJD"})");
+  settle();
+  EXPECT_TRUE(uplink_->sent.empty());
+  EXPECT_EQ(queue_->health()["reports_rejected"], 4);
+  EXPECT_EQ(counters_.snapshot()["whistle.reports_rejected"], 4);
+}
+
+TEST_F(QueueTest, MissedAckDeadlineRepublishesSameIdOneLevelUpUntilTheLimit) {
+  auto r = ctx_.incidents->raise(incident("door_held_open", Level::kPriority));
+  settle();
+  uplink_->confirmAll();
+  settle();
+  clock_.advance(std::chrono::seconds(61));  // priority deadline 60 s
+  io_.restart();
+  io_.run_for(std::chrono::milliseconds(300));  // lets the periodic check run
+  ASSERT_EQ(uplink_->sent.size(), 1u);
+  json w = json::parse(uplink_->sent[0].msg.payload);
+  EXPECT_EQ(w["id"], r.whistle_id);
+  EXPECT_EQ(w["escalation"], 1);
+  EXPECT_EQ(w["level"], "emergency");
+  EXPECT_EQ(uplink_->sent[0].msg.topic, "grid/s1/whistle/emergency");
+  uplink_->confirmAll();
+  settle();
+  clock_.advance(std::chrono::seconds(31));
+  io_.restart();
+  io_.run_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(uplink_->sent.size(), 1u);
+  EXPECT_EQ(json::parse(uplink_->sent[0].msg.payload)["escalation"], 2);
+  uplink_->confirmAll();
+  settle();
+  clock_.advance(std::chrono::seconds(31));
+  io_.restart();
+  io_.run_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(uplink_->sent.empty());  // escalation_limit: 2
+  EXPECT_EQ(queue_->health()["escalations"], 2);
+}
+
+TEST_F(QueueTest, AcknowledgedWhistleIsNotEscalated) {
+  auto r = ctx_.incidents->raise(incident("door_held_open", Level::kPriority));
+  settle();
+  uplink_->confirmAll();
+  settle();
+  uplink_->deliver("grid/s1/ack", json({{"id", r.whistle_id}, {"status", "acknowledged"},
+                                        {"department", "property"}, {"by", "w1"}})
+                                      .dump());
+  clock_.advance(std::chrono::seconds(120));
+  io_.restart();
+  io_.run_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(uplink_->sent.empty());
+  EXPECT_EQ(queue_->health()["acks_applied"], 1);
+}
+
+TEST_F(QueueTest, MalformedUnknownAndOutOfOrderAcksAreCounted) {
+  auto r = ctx_.incidents->raise(incident("tailgating"));
+  settle();
+  uplink_->deliver("grid/s1/ack", "{{{");
+  uplink_->deliver("grid/s1/ack", R"({"status":"acknowledged"})");
+  uplink_->deliver("grid/s1/ack", R"({"id":"nope","status":"acknowledged"})");
+  uplink_->deliver("grid/s1/ack", json({{"id", r.whistle_id}, {"status", "rated"}, {"rating", 5}}).dump());
+  uplink_->deliver("grid/s1/ack", json({{"id", r.whistle_id}, {"status", "done"}}).dump());
+  EXPECT_EQ(queue_->health()["ack_errors"], 5);
+  EXPECT_EQ(queue_->health()["acks_applied"], 0);
+}
+
+}  // namespace
+}  // namespace shaobing::whistle
