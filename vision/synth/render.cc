@@ -11,7 +11,6 @@
 namespace shaobing::vision::synth {
 namespace {
 
-constexpr int kSuper = 8;
 constexpr int kShift = 4;  // fixed-point bits for sub-pixel polygon vertices
 constexpr int kNoisePool = 6;
 
@@ -229,23 +228,30 @@ void drawCapsule(cv::Mat& image, cv::Point2d a, cv::Point2d b, double radius_px,
   const int y1 = static_cast<int>(std::ceil(std::max(a.y, b.y) + margin));
   const cv::Rect box = cv::Rect(x0, y0, x1 - x0, y1 - y0) & cv::Rect(0, 0, image.cols, image.rows);
   if (box.empty() || opacity <= 0) return;
-  // Full box in supersampled coordinates, then cropped to the visible part.
+  // Coverage of each pixel by the capsule, from a grid of samples inside the pixel;
+  // a capsule thinner than the grid keeps its ink as a fraction of one sample.
   const cv::Rect full(x0, y0, x1 - x0, y1 - y0);
-  cv::Mat mask = cv::Mat::zeros(full.height * kSuper, full.width * kSuper, CV_8U);
-  auto toMask = [&](cv::Point2d p) {
-    return cv::Point(cvRound((p.x - x0) * kSuper * 16), cvRound((p.y - y0) * kSuper * 16));
-  };
-  const double diameter = 2 * radius_px * kSuper;
-  double ink = 1.0;
-  int thickness = cvRound(diameter);
-  if (thickness < 1) {  // thinner than a supersample: keep the ink, spread it over one
-    ink = diameter;
-    thickness = 1;
+  const int grid = full.area() < 4096 ? 8 : 3;
+  const double min_radius = 0.5 / grid;
+  const double ink = radius_px < min_radius ? (radius_px * radius_px) / (min_radius * min_radius) : 1.0;
+  const double r = std::max(radius_px, min_radius);
+  const cv::Point2d ab = b - a;
+  const double ab2 = ab.dot(ab);
+  cv::Mat alpha(full.size(), CV_32F);
+  for (int y = 0; y < full.height; ++y) {
+    for (int x = 0; x < full.width; ++x) {
+      int inside = 0;
+      for (int sy = 0; sy < grid; ++sy) {
+        for (int sx = 0; sx < grid; ++sx) {
+          const cv::Point2d p(x0 + x + (sx + 0.5) / grid, y0 + y + (sy + 0.5) / grid);
+          const double t = ab2 > 0 ? std::clamp((p - a).dot(ab) / ab2, 0.0, 1.0) : 0.0;
+          const cv::Point2d q = p - (a + ab * t);
+          inside += q.dot(q) <= r * r;
+        }
+      }
+      alpha.at<float>(y, x) = static_cast<float>(ink * opacity * inside / (grid * grid));
+    }
   }
-  cv::line(mask, toMask(a), toMask(b), cv::Scalar(255), thickness, cv::LINE_8, 4);
-  cv::Mat alpha;
-  cv::resize(mask, alpha, full.size(), 0, 0, cv::INTER_AREA);
-  alpha.convertTo(alpha, CV_32F, ink * opacity / 255.0);
   if (blur_px > 0) cv::GaussianBlur(alpha, alpha, cv::Size(), blur_px);
   cv::Mat roi = image(box);
   cv::Mat a_roi = alpha(cv::Rect(box.x - x0, box.y - y0, box.width, box.height));

@@ -35,8 +35,8 @@ class SceneRenderer {
 // with `error` set when the file cannot be written.
 bool writeVideo(const Scene& scene, const std::string& path, std::string* error);
 
-// Draws a filled capsule from a to b (pixels, sub-pixel precise, anti-aliased by 8×
-// supersampling) blended over `image` with the given opacity; blur_px softens it.
+// Draws a filled capsule from a to b (pixels, sub-pixel precise, anti-aliased by
+// coverage sampling) blended over `image` with the given opacity; blur_px softens it.
 void drawCapsule(cv::Mat& image, cv::Point2d a, cv::Point2d b, double radius_px,
                  const cv::Scalar& colour, double opacity, double blur_px = 0);
 

@@ -170,8 +170,12 @@ bool printReport(const Figures& f, std::ostream& out) {
   bool all = true;
   auto line = [&](const std::string& what, const std::string& value, const std::string& target, bool ok) {
     char buf[256];
-    std::snprintf(buf, sizeof buf, "  %-38s %-22s target %-14s %s\n", what.c_str(), value.c_str(), target.c_str(),
-                  target.empty() ? "" : (ok ? "MET" : "NOT MET"));
+    if (target.empty()) {
+      std::snprintf(buf, sizeof buf, "  %-42s %s\n", what.c_str(), value.c_str());
+    } else {
+      std::snprintf(buf, sizeof buf, "  %-42s %-22s target %-16s %s\n", what.c_str(), value.c_str(), target.c_str(),
+                    ok ? "MET" : "NOT MET");
+    }
     out << buf;
     if (!target.empty()) all = all && ok;
   };
