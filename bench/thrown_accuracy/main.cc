@@ -170,6 +170,13 @@ int main(int argc, char** argv) {
       scorer.addFailedRun();
       std::cerr << recipe.name << ": replay " << (run.exit_code < 0 ? "timed out" : "exited " + std::to_string(run.exit_code))
                 << "\n" << tail(readText(err_path), 800) << "\n";
+      if (&recipe == &recipes.front()) {
+        // A replay that cannot run the first scene will not run the others: stop
+        // before rendering half an hour of video for nothing.
+        std::cerr << "stopping: replay failed on the first scene\n";
+        if (keep_dir.empty()) fs::remove_all(work);
+        return 1;
+      }
     } else {
       const auto truth = synth::truthEvents(synth::groundTruth(scene, camera_id));
       scorer.addScene(truth, whistles, scene.duration(), match);
