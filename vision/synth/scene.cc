@@ -14,7 +14,7 @@ constexpr double kTailS = 2.0;
 cv::Scalar grey(double v) { return cv::Scalar(v, v, v); }
 
 cv::Scalar objectColour(Random& rng, bool night) {
-  if (night) return grey(rng.uniform(55, 95));  // dimly lit by windows and street lights
+  if (night) return grey(rng.uniform(60, 110));  // dimly lit by windows and street lights
   switch (rng.integer(0, 3)) {
     case 0: return grey(rng.uniform(20, 70));                                     // dark
     case 1: return grey(rng.uniform(230, 255));                                   // white

@@ -150,7 +150,7 @@ struct Scene {
   int jpeg_quality = 80;
 
   double duration() const { return frame_count / fps; }
-  double exposureTime() const { return recipe.night ? 1.0 / 25 : 1.0 / 200; }
+  double exposureTime() const { return recipe.night ? 1.0 / 50 : 1.0 / 200; }
   std::vector<DistractorRecord> distractorRecords() const;
 };
 
