@@ -2,6 +2,7 @@
 #include "vision/synth/scene.h"
 
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <cmath>
 
@@ -80,6 +81,23 @@ TEST(SyntheticScene, CameraEntryCarriesTheCalibrationKeys) {
   EXPECT_NE(yaml.find("        facade_points_m: [[0, 3], ["), std::string::npos);
   EXPECT_NE(yaml.find("        floor_height_m: 3\n        floors: 18\n"), std::string::npos);
   EXPECT_NE(yaml.find("      detect_area: [["), std::string::npos);
+}
+
+TEST(SyntheticScene, CameraEntryParsesBackToTheCalibration) {
+  const Scene s = makeScene(eventsRecipe(4));
+  const YAML::Node camera = YAML::Load(cameraConfigYaml(s, "cam"))["cameras"][0];
+  EXPECT_EQ(camera["id"].as<std::string>(), "cam");
+  const YAML::Node cal = camera["thrown_object"]["calibration"];
+  ASSERT_EQ(cal["image_points"].size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_DOUBLE_EQ(cal["image_points"][i][0].as<double>(), s.calibration.image_points[i].x);
+    EXPECT_DOUBLE_EQ(cal["image_points"][i][1].as<double>(), s.calibration.image_points[i].y);
+    EXPECT_DOUBLE_EQ(cal["facade_points_m"][i][0].as<double>(), s.calibration.facade_points_m[i].x);
+    EXPECT_DOUBLE_EQ(cal["facade_points_m"][i][1].as<double>(), s.calibration.facade_points_m[i].y);
+  }
+  EXPECT_EQ(cal["floors"].as<int>(), 18);
+  EXPECT_DOUBLE_EQ(cal["floor_height_m"].as<double>(), 3.0);
+  EXPECT_EQ(camera["thrown_object"]["detect_area"].size(), 4u);
 }
 
 TEST(SceneSets, DistractorsOnlySetHasNoEventsAndAtLeastTenMinutes) {
