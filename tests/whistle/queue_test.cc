@@ -277,6 +277,14 @@ TEST_F(QueueTest, AcknowledgedWhistleIsNotEscalated) {
   EXPECT_EQ(queue_->health()["acks_applied"], 1);
 }
 
+TEST_F(QueueTest, ChangedWhistleSettingsNeedARestart) {
+  config::Config same = testConfig(dir_.path().string());
+  EXPECT_TRUE(queue_->reconfigure(same));
+  config::Config changed = same;
+  changed.whistles.escalation_limit = 0;
+  EXPECT_FALSE(queue_->reconfigure(changed));
+}
+
 TEST_F(QueueTest, MalformedUnknownAndOutOfOrderAcksAreCounted) {
   auto r = ctx_.incidents->raise(incident("tailgating"));
   settle();
