@@ -14,6 +14,7 @@ namespace shaobing::config {
 struct WhistleTypeRule {
   std::string level;                // routine | priority | emergency
   std::vector<std::string> routes;  // destination names
+  bool operator==(const WhistleTypeRule&) const = default;
 };
 
 struct WhistlesConfig {
@@ -33,6 +34,7 @@ struct WhistlesConfig {
 
   // The rule for a type (configured, or the built-in default).
   WhistleTypeRule ruleFor(const std::string& type) const;
+  bool operator==(const WhistlesConfig&) const = default;
 };
 
 // Built-in default level of a whistle type (routine when unknown).

@@ -91,6 +91,14 @@ class WhistleQueue final : public Component, public IncidentSink {
     uplink_->stop(std::chrono::milliseconds(1500), std::move(done));
   }
 
+  // The store, routes and uplink are fixed for the process's life.
+  bool reconfigure(const config::Config& next) override {
+    bool same_uplink = next.uplink.has_value() == cfg_.uplink.has_value() &&
+                       (!next.uplink || (next.uplink->uri() == cfg_.uplink->uri() &&
+                                         next.uplink->client_id == cfg_.uplink->client_id));
+    return same_uplink && next.whistles == wcfg_;
+  }
+
   nlohmann::json health() const override {
     nlohmann::json j;
     if (uplink_) j["connection"] = mqtt::toJson(uplink_->stats());

@@ -278,15 +278,19 @@ void Store::markDelivered(const std::vector<int64_t>& seqs, int64_t now_ms) {
   exec("BEGIN IMMEDIATE");
   try {
     Stmt o(db_, "UPDATE outgoing SET done = 1, done_ms = ?2 WHERE seq = ?1");
+    Stmt which(db_, "SELECT whistle_id, escalation FROM outgoing WHERE seq = ?1 AND destination = 'grid'");
     Stmt w(db_,
            "UPDATE whistles SET state = 'delivered', delivered_ms = COALESCE(delivered_ms, ?2)"
-           " WHERE state = 'raised' AND id = (SELECT whistle_id FROM outgoing WHERE seq = ?1"
-           " AND destination = 'grid' AND escalation = whistles.escalation)");
+           " WHERE id = ?1 AND state = 'raised' AND escalation = ?3");
     for (int64_t seq : seqs) {
       o.bind(1, seq).bind(2, now_ms);
       o.run();
-      w.bind(1, seq).bind(2, now_ms);
-      w.run();
+      which.bind(1, seq);
+      if (which.step()) {
+        w.bind(1, which.text(0)).bind(2, now_ms).bind(3, which.i64(1));
+        w.run();
+      }
+      which.run();
     }
     exec("COMMIT");
   } catch (...) {

@@ -185,6 +185,18 @@ TEST_F(QueueTest, WhileDisconnectedNothingIsSentAndEmergencyGoesFirstAfter) {
   EXPECT_EQ(json::parse(uplink_->sent[1].msg.payload)["id"], r1.whistle_id);
 }
 
+TEST_F(QueueTest, HealthReportsQueueDepthPerDestinationAndLevel) {
+  uplink_->connected = false;
+  ctx_.incidents->raise(incident("door_forced"));  // priority to grid and police
+  ctx_.incidents->raise(incident("tailgating", Level::kEmergency));
+  settle();
+  json h = queue_->health();
+  EXPECT_EQ(h["queue_depth"],
+            json({{"grid/priority", 1}, {"police/priority", 1}, {"grid/emergency", 1}}));
+  EXPECT_EQ(h["raised"], 2);
+  EXPECT_TRUE(h.contains("connection"));
+}
+
 TEST_F(QueueTest, SameIncidentKeyFoldsIntoTheOpenWhistleUntilCleared) {
   Incident a = incident("device_offline");
   a.incident_key = "offline:door-1";
@@ -275,6 +287,14 @@ TEST_F(QueueTest, AcknowledgedWhistleIsNotEscalated) {
   io_.run_for(std::chrono::milliseconds(300));
   EXPECT_TRUE(uplink_->sent.empty());
   EXPECT_EQ(queue_->health()["acks_applied"], 1);
+}
+
+TEST_F(QueueTest, ChangedWhistleSettingsNeedARestart) {
+  config::Config same = testConfig(dir_.path().string());
+  EXPECT_TRUE(queue_->reconfigure(same));
+  config::Config changed = same;
+  changed.whistles.escalation_limit = 0;
+  EXPECT_FALSE(queue_->reconfigure(changed));
 }
 
 TEST_F(QueueTest, MalformedUnknownAndOutOfOrderAcksAreCounted) {
