@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/reader.h"
+#include "config/rules.h"
 #include "config/whistles.h"
 
 namespace shaobing::config {
@@ -80,6 +81,8 @@ struct Config {
   HealthConfig health;
   std::vector<DeviceConfig> devices;
   WhistlesConfig whistles;
+  IngestConfig ingest;
+  RulesConfig rules;
 
   const DeviceConfig* findDevice(const std::string& id) const;
   // Topic prefix of everything this site's gateway publishes: shaobing/<site>

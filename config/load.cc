@@ -146,6 +146,7 @@ Config parseRoot(const YAML::Node& doc, Diagnostics& diag) {
     health.duration("interval", cfg.health.interval_s, 1, 3600);
   }
   parseDevices(root, cfg);
+  parseIngestAndRules(root, cfg);
   parseWhistles(root, cfg);
   root.finish();
   return cfg;

@@ -16,7 +16,7 @@ std::string defaultLevelOf(const std::string& type) {
       {"ebike_theft_suspected", "priority"}, {"door_forced", "emergency"},
       {"door_held_open", "routine"},       {"stranger_repeated", "priority"},
       {"tailgating", "routine"},           {"restricted_after_hours", "priority"},
-      {"resident_inactive", "priority"},   {"device_offline", "priority"},
+      {"resident_inactive", "priority"},   {"device_offline", "routine"},
       {"charging_load_detected", "priority"}, {"reported_hazard", "routine"},
   };
   auto it = kDefaults.find(type);

@@ -2,6 +2,7 @@
 // line here.
 #include "gateway/daemon/registry.h"
 
+#include "gateway/ingest/ingest.h"
 #include "gateway/whistle/queue.h"
 
 namespace shaobing {
@@ -9,6 +10,7 @@ namespace shaobing {
 std::vector<std::unique_ptr<Component>> buildComponents(ServiceContext& ctx, const config::Config& cfg) {
   std::vector<std::unique_ptr<Component>> out;
   out.push_back(whistle::createWhistleQueue(ctx, cfg));  // first: sets ctx.incidents
+  out.push_back(ingest::createIngest(ctx, cfg));
   return out;
 }
 

@@ -1,0 +1,61 @@
+// shaobing-sensor-v1: smart sockets (power), smoke detectors, door/window
+// contacts (README.md in this folder).
+#include "drivers/shaobing_sensor_v1/sensor_v1.h"
+
+#include "drivers/json_fields.h"
+
+namespace shaobing::drivers {
+
+namespace {
+
+using namespace json_fields;
+
+class SensorV1 : public Driver {
+ public:
+  std::string name() const override { return "shaobing-sensor-v1"; }
+
+  DecodeResult decode(const std::string& device, const std::string& payload) const override {
+    DecodeResult fail;
+    auto j = parseObject(payload, fail);
+    if (!j) return fail;
+    Event e;
+    e.device = device;
+    std::string type;
+    if (!checkDeviceClaim(*j, "device", device, fail) || !reqString(*j, "type", type, fail) ||
+        !optTimestamp(*j, "ts", e.at, fail)) {
+      return fail;
+    }
+    if (type == "power") {
+      std::optional<double> watts;
+      if (!optNumber(*j, "watts", watts, fail)) return fail;
+      if (!watts) return DecodeResult::fail(Reject::kMissingField, "'watts' is missing");
+      if (*watts < 0 || *watts > 100000) {
+        return DecodeResult::fail(Reject::kWrongType, "'watts' out of range 0..100000");
+      }
+      e.kind = EventKind::kPower;
+      e.value = *watts;
+    } else if (type == "smoke" || type == "contact") {
+      const char* key = type == "smoke" ? "alarm" : "open";
+      std::optional<bool> state;
+      if (!optBool(*j, key, state, fail)) return fail;
+      if (!state) return DecodeResult::fail(Reject::kMissingField, std::string("'") + key + "' is missing");
+      e.kind = type == "smoke" ? EventKind::kSmokeAlarm : EventKind::kContact;
+      e.state = *state;
+    } else if (type == "heartbeat") {
+      e.kind = EventKind::kHeartbeat;
+    } else if (type == "tamper") {
+      e.kind = EventKind::kTamper;
+    } else {
+      return DecodeResult::fail(Reject::kUnknownEvent, "unknown sensor type '" + type + "'");
+    }
+    DecodeResult ok;
+    ok.events.push_back(std::move(e));
+    return ok;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Driver> createSensorV1() { return std::make_unique<SensorV1>(); }
+
+}  // namespace shaobing::drivers

@@ -1,0 +1,7 @@
+// shaobing-sensor-v1 driver factory.
+#pragma once
+#include <memory>
+#include "drivers/driver.h"
+namespace shaobing::drivers {
+std::unique_ptr<Driver> createSensorV1();
+}

@@ -1,0 +1,364 @@
+// The ingest component; see ingest.h.
+#include "gateway/ingest/ingest.h"
+
+#include <sqlite3.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+
+#include "drivers/driver.h"
+#include "gateway/core/log.h"
+#include "gateway/rules/engine.h"
+#include "gateway/whistle/incident.h"
+
+namespace shaobing::ingest {
+
+namespace {
+
+// The inbound journal and the rules' persistent state, in one SQLite file.
+// Written from Paho's thread (append) and the io thread (mark processed,
+// state): one connection, serialized by a mutex.
+class Journal : public rules::StateStore {
+ public:
+  explicit Journal(const std::string& path) {
+    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
+      std::string err = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      throw std::runtime_error("cannot open inbound journal " + path + ": " + err);
+    }
+    sqlite3_busy_timeout(db_, 5000);
+    exec("PRAGMA journal_mode=WAL");
+    // NORMAL: a committed row survives a crash of the daemon (the case the
+    // PUBACK timing is about); power loss may cost the last commits.
+    exec("PRAGMA synchronous=NORMAL");
+    exec("CREATE TABLE IF NOT EXISTS inbox (id INTEGER PRIMARY KEY, topic TEXT NOT NULL,"
+         " payload BLOB NOT NULL, received_ms INTEGER NOT NULL, processed INTEGER NOT NULL DEFAULT 0)");
+    exec("CREATE INDEX IF NOT EXISTS inbox_pending ON inbox(processed, id)");
+    exec("CREATE TABLE IF NOT EXISTS rule_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    prepare(&insert_, "INSERT INTO inbox (topic, payload, received_ms) VALUES (?, ?, ?)");
+    prepare(&done_, "UPDATE inbox SET processed = 1 WHERE id = ?");
+    prepare(&put_, "INSERT OR REPLACE INTO rule_state (key, value) VALUES (?, ?)");
+    prepare(&erase_, "DELETE FROM rule_state WHERE key = ?");
+  }
+
+  ~Journal() override {
+    for (auto* s : {insert_, done_, put_, erase_}) sqlite3_finalize(s);
+    sqlite3_close(db_);
+  }
+
+  // Returns the row id, or 0 when the write failed.
+  int64_t append(const std::string& topic, const std::string& payload, int64_t received_ms) {
+    std::lock_guard<std::mutex> lock(mu_);
+    sqlite3_reset(insert_);
+    sqlite3_bind_text(insert_, 1, topic.data(), static_cast<int>(topic.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_blob(insert_, 2, payload.data(), static_cast<int>(payload.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int64(insert_, 3, received_ms);
+    if (sqlite3_step(insert_) != SQLITE_DONE) return 0;
+    return sqlite3_last_insert_rowid(db_);
+  }
+
+  void markProcessed(const std::vector<int64_t>& ids) {
+    if (ids.empty()) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    exec("BEGIN IMMEDIATE");
+    for (int64_t id : ids) {
+      sqlite3_reset(done_);
+      sqlite3_bind_int64(done_, 1, id);
+      sqlite3_step(done_);
+    }
+    exec("COMMIT");
+  }
+
+  struct Row {
+    int64_t id;
+    std::string topic, payload;
+    int64_t received_ms;
+  };
+  std::vector<Row> pending() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<Row> out;
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(db_, "SELECT id, topic, payload, received_ms FROM inbox WHERE processed = 0 ORDER BY id",
+                       -1, &s, nullptr);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+      Row r;
+      r.id = sqlite3_column_int64(s, 0);
+      r.topic = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+      r.payload.assign(static_cast<const char*>(sqlite3_column_blob(s, 2)),
+                       static_cast<size_t>(sqlite3_column_bytes(s, 2)));
+      r.received_ms = sqlite3_column_int64(s, 3);
+      out.push_back(std::move(r));
+    }
+    sqlite3_finalize(s);
+    return out;
+  }
+
+  // Keeps the newest `keep` processed rows (an audit trail), drops older ones.
+  void prune(int64_t keep) {
+    std::lock_guard<std::mutex> lock(mu_);
+    exec("DELETE FROM inbox WHERE processed = 1 AND id < (SELECT COALESCE(MAX(id), 0) FROM inbox) - " +
+         std::to_string(keep));
+  }
+
+  void put(const std::string& key, const std::string& value) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    sqlite3_reset(put_);
+    sqlite3_bind_text(put_, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(put_, 2, value.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_step(put_);
+  }
+  void erase(const std::string& key) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    sqlite3_reset(erase_);
+    sqlite3_bind_text(erase_, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_step(erase_);
+  }
+  std::map<std::string, std::string> load(const std::string& prefix) const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::map<std::string, std::string> out;
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(db_, "SELECT key, value FROM rule_state WHERE substr(key, 1, ?) = ?", -1, &s, nullptr);
+    sqlite3_bind_int(s, 1, static_cast<int>(prefix.size()));
+    sqlite3_bind_text(s, 2, prefix.c_str(), -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+      out[reinterpret_cast<const char*>(sqlite3_column_text(s, 0))] =
+          reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+    }
+    sqlite3_finalize(s);
+    return out;
+  }
+
+ private:
+  void exec(const std::string& sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown";
+      sqlite3_free(err);
+      throw std::runtime_error("inbound journal: " + msg + " in: " + sql);
+    }
+  }
+  void prepare(sqlite3_stmt** s, const char* sql) {
+    if (sqlite3_prepare_v2(db_, sql, -1, s, nullptr) != SQLITE_OK) {
+      throw std::runtime_error(std::string("inbound journal: ") + sqlite3_errmsg(db_));
+    }
+  }
+
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt *insert_ = nullptr, *done_ = nullptr, *put_ = nullptr, *erase_ = nullptr;
+  mutable std::mutex mu_;
+};
+
+// Swallows incidents when no whistle queue exists (counted).
+class NullSink : public whistle::IncidentSink {
+ public:
+  explicit NullSink(Counters& c) : counters_(c) {}
+  whistle::RaiseResult raise(whistle::Incident) override {
+    counters_.add("ingest.incidents_not_forwarded");
+    return {false, false, "", "no whistle queue"};
+  }
+  void clear(const std::string&, const std::string&) override {}
+
+ private:
+  Counters& counters_;
+};
+
+class Ingest : public Component {
+ public:
+  Ingest(ServiceContext& ctx, const config::Config& cfg)
+      : ctx_(ctx),
+        cfg_(cfg),
+        log_(logger("ingest")),
+        bad_input_(log_),
+        null_sink_(ctx.counters),
+        tick_timer_(ctx.io),
+        flush_timer_(ctx.io) {
+    std::filesystem::create_directories(cfg.state_dir);
+    journal_ = std::make_unique<Journal>(cfg.state_dir + "/inbound.db");
+    for (const auto& name : drivers::driverNames()) drivers_[name] = drivers::createDriver(name);
+    for (const auto& d : cfg.devices) {
+      if (!d.driver.empty() && !drivers_.count(d.driver)) {
+        throw std::runtime_error("device " + d.id + ": unknown driver '" + d.driver + "'");
+      }
+    }
+    whistle::IncidentSink* sink = ctx.incidents;
+    if (sink == nullptr) {
+      log_->warn("no whistle queue: incidents are counted but not forwarded");
+      sink = &null_sink_;
+    }
+    engine_ = rules::createRuleEngine(cfg_, *sink, ctx.clock, *journal_);
+    const std::string base = cfg.topicPrefix() + "/in/";
+    prefix_ = base;
+    for (const char* filter : {"access/+", "sensor/+", "camera/+/event"}) {
+      ctx.inbound.add(base + filter, 1, [this](const mqtt::Message& m) { onMessage(m); });
+    }
+  }
+
+  std::string name() const override { return "ingest"; }
+
+  void start() override {
+    auto rows = journal_->pending();
+    if (!rows.empty()) log_->info("replaying {} journaled message(s) not yet processed", rows.size());
+    for (auto& r : rows) process(r.id, r.topic, r.payload, r.received_ms);
+    scheduleTick();
+  }
+
+  void stop(std::function<void()> done) override {
+    stopped_ = true;
+    tick_timer_.cancel();
+    flush_timer_.cancel();
+    journal_->markProcessed(processed_);
+    processed_.clear();
+    done();
+  }
+
+  nlohmann::json health() const override {
+    nlohmann::json h = engine_->health();
+    h["journaled"] = journaled_.load();
+    h["journal_failures"] = journal_failures_.load();
+    return h;
+  }
+
+ private:
+  // Paho's thread: journal, then hand over. PUBACK follows our return.
+  void onMessage(const mqtt::Message& m) {
+    int64_t now_ms = toUnixMillis(ctx_.clock.now());
+    if (static_cast<long long>(m.payload.size()) > cfg_.ingest.max_payload_bytes) {
+      reject(driverFor(m.topic), drivers::Reject::kTooLarge, m.topic,
+             std::to_string(m.payload.size()) + " bytes");
+      return;
+    }
+    int64_t id = journal_->append(m.topic, m.payload, now_ms);
+    if (id == 0) {
+      ++journal_failures_;
+      ctx_.counters.add("ingest.journal_failures");
+    } else {
+      ++journaled_;
+    }
+    boost::asio::post(ctx_.io, [this, id, topic = m.topic, payload = m.payload, now_ms] {
+      if (!stopped_) process(id, topic, payload, now_ms);
+    });
+  }
+
+  // Splits shaobing/<site>/in/<family>/<device>[/event].
+  bool parseTopic(const std::string& topic, std::string& family, std::string& device) const {
+    if (topic.rfind(prefix_, 0) != 0) return false;
+    std::string rest = topic.substr(prefix_.size());
+    auto slash = rest.find('/');
+    if (slash == std::string::npos) return false;
+    family = rest.substr(0, slash);
+    device = rest.substr(slash + 1);
+    if (family == "camera") {
+      auto s2 = device.find('/');
+      if (s2 == std::string::npos) return false;
+      device = device.substr(0, s2);
+    }
+    return !device.empty();
+  }
+
+  std::string driverFor(const std::string& topic) const {
+    std::string family, device;
+    parseTopic(topic, family, device);
+    if (const auto* d = cfg_.findDevice(device); d && !d->driver.empty()) return d->driver;
+    if (family == "sensor") return "shaobing-sensor-v1";
+    if (family == "camera") return "shaobing-camera-event-v1";
+    return "shaobing-access-v1";
+  }
+
+  void reject(const std::string& driver, drivers::Reject why, const std::string& topic,
+              const std::string& detail) {
+    std::string reason = drivers::toString(why);
+    ctx_.counters.add("driver." + driver + ".rejected." + reason);
+    bad_input_.warn(driver + "/" + reason,
+                    "rejected message on " + topic + " (" + driver + ", " + reason + "): " + detail);
+  }
+
+  void process(int64_t id, const std::string& topic, const std::string& payload, int64_t received_ms) {
+    if (id != 0) {
+      processed_.push_back(id);
+      scheduleFlush();
+    }
+    std::string family, device;
+    std::string driver_name = driverFor(topic);
+    if (!parseTopic(topic, family, device)) {
+      reject(driver_name, drivers::Reject::kUnknownDevice, topic, "unexpected topic");
+      return;
+    }
+    const config::DeviceConfig* dev = cfg_.findDevice(device);
+    if (dev == nullptr) {
+      reject(driver_name, drivers::Reject::kUnknownDevice, topic, "device '" + device + "' is not configured");
+      return;
+    }
+    drivers::DecodeResult r = drivers_.at(driver_name)->decode(device, payload);
+    if (r.error) {
+      reject(driver_name, *r.error, topic, r.detail);
+      return;
+    }
+    SystemTime received = fromUnixMillis(received_ms);
+    for (const auto& e : r.events) {
+      if (e.at) {
+        double skew = std::abs(std::chrono::duration<double>(*e.at - received).count());
+        if (skew > cfg_.ingest.max_clock_skew_s) {
+          reject(driver_name, drivers::Reject::kBadTimestamp, topic,
+                 "timestamp " + formatRfc3339(*e.at) + " is " + std::to_string(static_cast<int64_t>(skew)) +
+                     " s from the receive time");
+          return;
+        }
+      }
+    }
+    for (const auto& e : r.events) {
+      ctx_.counters.add("driver." + driver_name + ".events");
+      engine_->onEvent(e);
+    }
+  }
+
+  void scheduleFlush() {
+    if (flush_pending_ || stopped_) return;
+    flush_pending_ = true;
+    flush_timer_.expires_after(std::chrono::milliseconds(100));
+    flush_timer_.async_wait([this](const boost::system::error_code& ec) {
+      flush_pending_ = false;
+      if (ec) return;
+      journal_->markProcessed(processed_);
+      processed_.clear();
+    });
+  }
+
+  void scheduleTick() {
+    tick_timer_.expires_after(std::chrono::seconds(1));
+    tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopped_) return;
+      engine_->tick();
+      if (++ticks_ % 600 == 0) journal_->prune(100000);
+      scheduleTick();
+    });
+  }
+
+  ServiceContext& ctx_;
+  const config::Config& cfg_;
+  std::shared_ptr<spdlog::logger> log_;
+  RateLimitedLog bad_input_;
+  NullSink null_sink_;
+  std::unique_ptr<Journal> journal_;
+  std::map<std::string, std::unique_ptr<drivers::Driver>> drivers_;
+  std::unique_ptr<rules::RuleEngine> engine_;
+  std::string prefix_;
+  boost::asio::steady_timer tick_timer_;
+  boost::asio::steady_timer flush_timer_;
+  std::vector<int64_t> processed_;
+  bool flush_pending_ = false;
+  bool stopped_ = false;
+  uint64_t ticks_ = 0;
+  std::atomic<uint64_t> journaled_{0}, journal_failures_{0};
+};
+
+}  // namespace
+
+std::unique_ptr<Component> createIngest(ServiceContext& ctx, const config::Config& cfg) {
+  return std::make_unique<Ingest>(ctx, cfg);
+}
+
+}  // namespace shaobing::ingest

@@ -1,0 +1,39 @@
+// Incident rules on the normalized event stream: forced and held doors,
+// tamper, repeated strangers, tailgating, restricted doors after hours,
+// watched residents who stop coming and going, devices gone silent,
+// e-bike charging loads, suspected e-bike theft. Each raises incidents on
+// an IncidentSink with a stable incident key, so repeats fold.
+//
+// Threading: single-threaded (the daemon's io thread). Time: only through
+// the Clock; intervals are judged on the steady clock, so wall-clock jumps
+// do not fire or suppress rules; wall times are persisted so state survives
+// restarts.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+
+#include "config/config.h"
+#include "drivers/driver.h"
+#include "gateway/core/clock.h"
+#include "gateway/rules/state_store.h"
+#include "gateway/whistle/incident.h"
+
+namespace shaobing::rules {
+
+class RuleEngine {
+ public:
+  virtual ~RuleEngine() = default;
+  // An event from a configured device (the ingest checked that).
+  virtual void onEvent(const drivers::Event& e) = 0;
+  // Time-based rules; call about once a second.
+  virtual void tick() = 0;
+  virtual nlohmann::json health() const = 0;
+};
+
+// `cfg`, `sink`, `clock` and `store` must outlive the engine.
+std::unique_ptr<RuleEngine> createRuleEngine(const config::Config& cfg, whistle::IncidentSink& sink,
+                                             Clock& clock, StateStore& store);
+
+}  // namespace shaobing::rules
