@@ -1,0 +1,149 @@
+// Driver decoders: every valid form yields the right normalized event and
+// every bad one the right rejection reason, never an event.
+#include <gtest/gtest.h>
+
+#include "drivers/driver.h"
+#include "drivers/json_fields.h"
+
+namespace shaobing::drivers {
+namespace {
+
+DecodeResult decode(const std::string& driver, const std::string& device, const std::string& payload) {
+  auto d = createDriver(driver);
+  EXPECT_NE(d, nullptr) << driver;
+  return d ? d->decode(device, payload) : DecodeResult{};
+}
+
+void expectReject(const DecodeResult& r, Reject why) {
+  ASSERT_TRUE(r.error.has_value()) << "accepted";
+  EXPECT_EQ(*r.error, why) << toString(*r.error) << ": " << r.detail;
+  EXPECT_TRUE(r.events.empty());
+}
+
+TEST(DriverRegistry, KnowsEveryShippedDriverAndNothingElse) {
+  EXPECT_EQ(driverNames(), (std::vector<std::string>{"shaobing-access-v1", "shaobing-sensor-v1",
+                                                      "shaobing-camera-event-v1"}));
+  EXPECT_EQ(createDriver("no-such-driver"), nullptr);
+}
+
+const char* kAccess = "shaobing-access-v1";
+
+TEST(AccessV1, DecodesAGrantWithMethodPersonAndTime) {
+  auto r = decode(kAccess, "door-1",
+                  R"({"event":"access_granted","method":"face","person":{"type":"resident","id":"r-0101"},)"
+                  R"("ts":"2026-11-22T08:00:00.250Z"})");
+  ASSERT_FALSE(r.error) << r.detail;
+  ASSERT_EQ(r.events.size(), 1u);
+  const Event& e = r.events[0];
+  EXPECT_EQ(e.kind, EventKind::kAccessGranted);
+  EXPECT_EQ(e.device, "door-1");
+  EXPECT_EQ(e.method, "face");
+  EXPECT_EQ(e.person_type, "resident");
+  EXPECT_EQ(e.person_id, "r-0101");
+  ASSERT_TRUE(e.at);
+  EXPECT_EQ(toUnixMillis(*e.at), 1795334400250);
+}
+
+TEST(AccessV1, DecodesDoorEventsPassageAndTamper) {
+  EXPECT_EQ(decode(kAccess, "d", R"({"event":"door_forced","ts":1795334400000})").events.at(0).kind,
+            EventKind::kDoorForced);
+  auto held = decode(kAccess, "d", R"({"event":"door_held_open","held_s":130})");
+  EXPECT_EQ(held.events.at(0).kind, EventKind::kDoorHeldOpen);
+  EXPECT_EQ(held.events.at(0).value, 130);
+  auto passage = decode(kAccess, "d", R"({"event":"passage","count":3})");
+  EXPECT_EQ(passage.events.at(0).count, 3);
+  EXPECT_EQ(decode(kAccess, "d", R"({"event":"tamper"})").events.at(0).kind, EventKind::kTamper);
+  EXPECT_EQ(decode(kAccess, "d", R"({"event":"door_opened"})").events.at(0).kind, EventKind::kDoorOpened);
+}
+
+TEST(AccessV1, RejectsMalformedJson) {
+  expectReject(decode(kAccess, "d", R"({"event": "door_forced")"), Reject::kMalformedJson);
+  expectReject(decode(kAccess, "d", "\xff\xfe garbage"), Reject::kMalformedJson);
+}
+
+TEST(AccessV1, RejectsNonObjectsAndWrongTypes) {
+  expectReject(decode(kAccess, "d", "[1,2]"), Reject::kWrongType);
+  expectReject(decode(kAccess, "d", R"({"event":42})"), Reject::kWrongType);
+  expectReject(decode(kAccess, "d", R"({"event":"passage","count":"three"})"), Reject::kWrongType);
+  expectReject(decode(kAccess, "d", R"({"event":"passage","count":2.5})"), Reject::kWrongType);
+  expectReject(decode(kAccess, "d", R"({"event":"door_forced","ts":"yesterday"})"), Reject::kWrongType);
+  expectReject(decode(kAccess, "d", R"({"event":"access_denied","method":"telepathy","person":{"type":"unknown"}})"),
+               Reject::kWrongType);
+  expectReject(decode(kAccess, "d", R"({"event":"access_denied","method":"card","person":"bob"})"),
+               Reject::kWrongType);
+}
+
+TEST(AccessV1, RejectsMissingFields) {
+  expectReject(decode(kAccess, "d", R"({"ts":1795334400000})"), Reject::kMissingField);
+  expectReject(decode(kAccess, "d", R"({"event":"access_granted","person":{"type":"resident"}})"),
+               Reject::kMissingField);
+  expectReject(decode(kAccess, "d", R"({"event":"access_granted","method":"card"})"), Reject::kMissingField);
+  expectReject(decode(kAccess, "d", R"({"event":"passage"})"), Reject::kMissingField);
+}
+
+TEST(AccessV1, RejectsUnknownEvents) {
+  expectReject(decode(kAccess, "d", R"({"event":"door_exploded"})"), Reject::kUnknownEvent);
+}
+
+TEST(AccessV1, RejectsAPayloadClaimingAnotherDevice) {
+  expectReject(decode(kAccess, "door-1", R"({"device":"door-2","event":"door_opened"})"),
+               Reject::kDeviceMismatch);
+  EXPECT_FALSE(decode(kAccess, "door-1", R"({"device":"door-1","event":"door_opened"})").error);
+}
+
+const char* kSensor = "shaobing-sensor-v1";
+
+TEST(SensorV1, DecodesPowerSmokeContactHeartbeat) {
+  auto p = decode(kSensor, "s", R"({"type":"power","watts":180.5})");
+  EXPECT_EQ(p.events.at(0).kind, EventKind::kPower);
+  EXPECT_DOUBLE_EQ(p.events.at(0).value, 180.5);
+  auto smoke = decode(kSensor, "s", R"({"type":"smoke","alarm":true})");
+  EXPECT_EQ(smoke.events.at(0).kind, EventKind::kSmokeAlarm);
+  EXPECT_TRUE(smoke.events.at(0).state);
+  auto c = decode(kSensor, "s", R"({"type":"contact","open":false})");
+  EXPECT_EQ(c.events.at(0).kind, EventKind::kContact);
+  EXPECT_FALSE(c.events.at(0).state);
+  EXPECT_EQ(decode(kSensor, "s", R"({"type":"heartbeat"})").events.at(0).kind, EventKind::kHeartbeat);
+}
+
+TEST(SensorV1, RejectsEveryBadForm) {
+  expectReject(decode(kSensor, "s", "not json"), Reject::kMalformedJson);
+  expectReject(decode(kSensor, "s", R"({"type":"power","watts":"lots"})"), Reject::kWrongType);
+  expectReject(decode(kSensor, "s", R"({"type":"power","watts":-5})"), Reject::kWrongType);
+  expectReject(decode(kSensor, "s", R"({"type":"power"})"), Reject::kMissingField);
+  expectReject(decode(kSensor, "s", R"({"type":"smoke","alarm":"yes"})"), Reject::kWrongType);
+  expectReject(decode(kSensor, "s", R"({"watts":5})"), Reject::kMissingField);
+  expectReject(decode(kSensor, "s", R"({"type":"radiation"})"), Reject::kUnknownEvent);
+  expectReject(decode(kSensor, "s", R"({"device":"other","type":"heartbeat"})"), Reject::kDeviceMismatch);
+}
+
+const char* kCamera = "shaobing-camera-event-v1";
+
+TEST(CameraEventV1, DecodesZoneEvents) {
+  auto r = decode(kCamera, "cam-1", R"({"event":"vehicle_left_zone","zone":"b3-bike-shed","object":"ebike"})");
+  ASSERT_FALSE(r.error) << r.detail;
+  EXPECT_EQ(r.events.at(0).kind, EventKind::kVehicleLeftZone);
+  EXPECT_EQ(r.events.at(0).zone, "b3-bike-shed");
+  EXPECT_EQ(r.events.at(0).object, "ebike");
+  EXPECT_EQ(decode(kCamera, "cam-1", R"({"event":"ebike_detected","zone":"lift-3"})").events.at(0).object, "ebike");
+}
+
+TEST(CameraEventV1, RejectsEveryBadForm) {
+  expectReject(decode(kCamera, "c", "{"), Reject::kMalformedJson);
+  expectReject(decode(kCamera, "c", R"({"event":"vehicle_left_zone"})"), Reject::kMissingField);
+  expectReject(decode(kCamera, "c", R"({"event":"vehicle_left_zone","zone":7})"), Reject::kWrongType);
+  expectReject(decode(kCamera, "c", R"({"event":"ufo_landed"})"), Reject::kUnknownEvent);
+  expectReject(decode(kCamera, "c", R"({"camera":"c2","event":"heartbeat"})"), Reject::kDeviceMismatch);
+}
+
+TEST(Rfc3339, ParsesZonesAndFractions) {
+  using json_fields::parseRfc3339;
+  EXPECT_EQ(toUnixMillis(*parseRfc3339("2026-11-22T08:00:00Z")), 1795334400000);
+  EXPECT_EQ(toUnixMillis(*parseRfc3339("2026-11-22T16:00:00.5+08:00")), 1795334400500);
+  EXPECT_FALSE(parseRfc3339("2026-11-22T08:00:00"));  // no zone
+  EXPECT_FALSE(parseRfc3339("2026-13-22T08:00:00Z"));
+  EXPECT_FALSE(parseRfc3339("garbage"));
+}
+
+}  // namespace
+}  // namespace shaobing::drivers
