@@ -272,18 +272,24 @@ class Engine : public RuleEngine {
     // Counted per door and per building, whichever reaches K first.
     std::vector<std::string> scopes = {"door:" + dev.id};
     if (!dev.location.building.empty()) scopes.push_back("building:" + dev.location.building);
+    const std::string* hit = nullptr;
+    size_t attempts = 0;
     for (const auto& scope : scopes) {
       auto& q = strangers_[scope];
       q.push_back(now);
       while (!q.empty() && secondsBetween(q.front(), now) > rc_.stranger_window_s) q.pop_front();
-      if (static_cast<int>(q.size()) >= rc_.stranger_attempts) {
-        raise(dev, "stranger_repeated", "stranger:" + scope,
-              {{"attempts", q.size()}, {"window_s", rc_.stranger_window_s}, {"scope", scope},
-               {"method", e.method}, {"person_type", e.person_type}});
-        q.clear();
-        return;
+      if (hit == nullptr && static_cast<int>(q.size()) >= rc_.stranger_attempts) {
+        hit = &scope;
+        attempts = q.size();
       }
     }
+    if (hit == nullptr) return;
+    // One incident, whichever scope reached K: the attempts counted towards
+    // it must not whistle again through the other scope.
+    raise(dev, "stranger_repeated", "stranger:" + *hit,
+          {{"attempts", attempts}, {"window_s", rc_.stranger_window_s}, {"scope", *hit},
+           {"method", e.method}, {"person_type", e.person_type}});
+    for (const auto& scope : scopes) strangers_[scope].clear();
   }
 
   void onPassage(const config::DeviceConfig& dev, const Event& e) {

@@ -1,0 +1,133 @@
+// Device events published by a real MQTT client (mosquitto_pub) into a real
+// local broker reach the real shaobingd, pass the drivers and rules, and come
+// out as whistles on a second, real uplink broker. Bad input only counts.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tests/support/daemon.h"
+#include "tests/support/mqtt_probe.h"
+
+namespace shaobing::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+class IngestIntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    local_.start();
+    uplink_.start();
+  }
+
+  std::string config(const std::string& site) {
+    return minimalConfig(site, local_.port(), dir_.file("state"), "1s",
+                         "uplink:\n  host: 127.0.0.1\n  port: " + std::to_string(uplink_.port()) +
+                             "\n  reconnect_min: 200ms\n  reconnect_max: 1s\n"
+                             "devices:\n"
+                             "  - {id: door-b3, kind: access, grid: g-03, location: {building: \"3\", unit: \"1\"}}\n"
+                             "  - {id: socket-b3, kind: sensor, zone: corridor-3}\n"
+                             "rules:\n  stranger_repeated: {attempts: 2, window: 1m}\n");
+  }
+
+  // Publishes with the mosquitto_pub command-line client, QoS 1.
+  void pub(const std::string& topic, const std::string& payload) {
+    RunResult r = runCommand({"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p",
+                              std::to_string(local_.port()), "-q", "1", "-t", topic, "-m", payload},
+                             10s);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  MosquittoBroker local_;
+  MosquittoBroker uplink_;
+  TempDir dir_;
+};
+
+TEST_F(IngestIntegrationTest, DoorForcedEventBecomesAnEmergencyWhistleOnTheUplink) {
+  auto d = startDaemon(dir_, config("ia"));
+  MqttProbe platform(uplink_.uri());
+  platform.subscribe("grid/ia/whistle/#");
+  ASSERT_TRUE(d->waitForStderr("connected to", 10s));
+  pub("shaobing/ia/in/access/door-b3", R"({"event":"door_forced","ts":)" +
+                                           std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count()) + "}");
+  auto w = platform.waitFor("grid/ia/whistle/emergency", 10s);
+  ASSERT_TRUE(w) << d->stderrText();
+  json j = json::parse(w->payload);
+  EXPECT_EQ(j["type"], "door_forced");
+  EXPECT_EQ(j["level"], "emergency");
+  EXPECT_EQ(j["grid"], "g-03");
+  EXPECT_EQ(j["source"]["device"], "door-b3");
+  EXPECT_EQ(j["location"]["building"], "3");
+}
+
+TEST_F(IngestIntegrationTest, RepeatedStrangersAtOneDoorRaiseOneWhistle) {
+  auto d = startDaemon(dir_, config("ib"));
+  MqttProbe platform(uplink_.uri());
+  platform.subscribe("grid/ib/whistle/#");
+  ASSERT_TRUE(d->waitForStderr("connected to", 10s));
+  for (int i = 0; i < 3; ++i) {
+    pub("shaobing/ib/in/access/door-b3",
+        R"({"event":"access_denied","method":"face","person":{"type":"unknown"}})");
+  }
+  auto w = platform.waitFor("grid/ib/whistle/#", 10s);
+  ASSERT_TRUE(w) << d->stderrText();
+  EXPECT_EQ(json::parse(w->payload)["type"], "stranger_repeated");
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(platform.messagesOn("grid/ib/whistle/#").size(), 1u);
+}
+
+TEST_F(IngestIntegrationTest, BadInputIsCountedPerDriverAndReasonAndNeverWhistles) {
+  auto d = startDaemon(dir_, config("ic"));
+  MqttProbe platform(uplink_.uri());
+  platform.subscribe("grid/ic/#");
+  MqttProbe local(local_.uri());
+  local.subscribe("shaobing/ic/health");
+  ASSERT_TRUE(d->waitForStderr("connected to", 10s));
+  pub("shaobing/ic/in/access/door-b3", "{not json");
+  pub("shaobing/ic/in/access/door-b3", R"({"event":"door_forced","device":"door-other"})");
+  pub("shaobing/ic/in/access/ghost-door", R"({"event":"door_forced"})");
+  pub("shaobing/ic/in/access/door-b3", R"({"event":"door_forced","ts":"1999-01-01T00:00:00Z"})");
+  pub("shaobing/ic/in/sensor/socket-b3", R"({"type":"power","watts":"a lot"})");
+  local.publish("shaobing/ic/in/access/door-b3", std::string(70 * 1024, 'x'));
+  auto h = local.waitFor(
+      "shaobing/ic/health",
+      [](const ProbeMessage& m) {
+        json j = json::parse(m.payload, nullptr, false);
+        return j.is_object() && j["counters"].value("driver.shaobing-access-v1.rejected.too_large", 0) == 1;
+      },
+      10s);
+  ASSERT_TRUE(h) << d->stderrText();
+  json c = json::parse(h->payload)["counters"];
+  EXPECT_EQ(c["driver.shaobing-access-v1.rejected.malformed_json"], 1);
+  EXPECT_EQ(c["driver.shaobing-access-v1.rejected.device_mismatch"], 1);
+  EXPECT_EQ(c["driver.shaobing-access-v1.rejected.unknown_device"], 1);
+  EXPECT_EQ(c["driver.shaobing-access-v1.rejected.bad_timestamp"], 1);
+  EXPECT_EQ(c["driver.shaobing-sensor-v1.rejected.wrong_type"], 1);
+  EXPECT_TRUE(platform.messages().empty());
+  EXPECT_TRUE(d->running());
+}
+
+TEST_F(IngestIntegrationTest, AnIncidentRaisedWhileTheUplinkIsDownSurvivesAKillAndIsDelivered) {
+  // The door event becomes a stored whistle while the uplink is down; the
+  // daemon is then killed; after the restart the whistle is delivered.
+  auto d = startDaemon(dir_, config("id"));
+  ASSERT_TRUE(d->waitForStderr("connected to tcp://127.0.0.1:" + std::to_string(local_.port()), 10s));
+  uplink_.stop();
+  pub("shaobing/id/in/access/door-b3", R"({"event":"door_forced"})");
+  ASSERT_TRUE(d->waitForStderr("incident door_forced", 10s)) << d->stderrText();
+  d->signal(SIGKILL);
+  d->wait(5s);
+  uplink_.start();
+  MqttProbe platform(uplink_.uri());
+  platform.subscribe("grid/id/whistle/#");
+  auto d2 = startDaemon(dir_, config("id"));
+  auto w = platform.waitFor("grid/id/whistle/emergency", 15s);
+  ASSERT_TRUE(w) << d2->stderrText();
+  EXPECT_EQ(json::parse(w->payload)["type"], "door_forced");
+}
+
+}  // namespace
+}  // namespace shaobing::testing
