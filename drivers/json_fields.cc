@@ -69,6 +69,8 @@ std::optional<SystemTime> parseRfc3339(const std::string& s) {
     return std::nullopt;
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  // system_clock counts nanoseconds in 64 bits: years past 2262 overflow.
+  if (y < 1970 || y > 2200) return std::nullopt;
   size_t i = 19;
   int64_t ms = 0;
   if (i < s.size() && s[i] == '.') {
@@ -109,7 +111,15 @@ bool optTimestamp(const json& j, const char* key, std::optional<SystemTime>& out
                   DecodeResult& fail) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return true;
-  if (it->is_number_integer() || it->is_number_unsigned()) {
+  // Between 1970 and 2200: system_clock (64-bit nanoseconds) overflows past 2262.
+  constexpr int64_t kMaxMs = 7258118400000;  // 2200-01-01
+  if (it->is_number_unsigned() || it->is_number_integer()) {
+    bool in_range = it->is_number_unsigned() ? it->get<uint64_t>() <= static_cast<uint64_t>(kMaxMs)
+                                             : (it->get<int64_t>() >= 0 && it->get<int64_t>() <= kMaxMs);
+    if (!in_range) {
+      fail = DecodeResult::fail(Reject::kBadTimestamp, std::string("'") + key + "' out of range");
+      return false;
+    }
     out = fromUnixMillis(it->get<int64_t>());
     return true;
   }

@@ -136,6 +136,13 @@ TEST(CameraEventV1, RejectsEveryBadForm) {
   expectReject(decode(kCamera, "c", R"({"camera":"c2","event":"heartbeat"})"), Reject::kDeviceMismatch);
 }
 
+TEST(Timestamps, FarOutOfRangeAreRejectedNotOverflowed) {
+  // Found by fuzzing: years past 2262 overflow system_clock's nanoseconds.
+  expectReject(decode(kCamera, "c", R"({"event":"heartbeat","ts":"4050-11-22T18:40:00Z"})"), Reject::kWrongType);
+  expectReject(decode(kAccess, "d", R"({"event":"tamper","ts":99999999999999999})"), Reject::kBadTimestamp);
+  expectReject(decode(kAccess, "d", R"({"event":"tamper","ts":-5})"), Reject::kBadTimestamp);
+}
+
 TEST(Rfc3339, ParsesZonesAndFractions) {
   using json_fields::parseRfc3339;
   EXPECT_EQ(toUnixMillis(*parseRfc3339("2026-11-22T08:00:00Z")), 1795334400000);
