@@ -1,5 +1,6 @@
 // The driver registry: adding a driver is one line in kDrivers.
 #include "drivers/driver.h"
+#include "drivers/hikvision_isapi_acs/hikvision_isapi_acs.h"
 #include "drivers/shaobing_access_v1/access_v1.h"
 #include "drivers/shaobing_camera_event_v1/camera_event_v1.h"
 #include "drivers/shaobing_sensor_v1/sensor_v1.h"
@@ -15,6 +16,7 @@ const Entry kDrivers[] = {
     {"shaobing-access-v1", createAccessV1},
     {"shaobing-sensor-v1", createSensorV1},
     {"shaobing-camera-event-v1", createCameraEventV1},
+    {"hikvision-isapi-acs", createHikvisionIsapiAcs},
 };
 }  // namespace
 

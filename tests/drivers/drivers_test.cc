@@ -22,7 +22,7 @@ void expectReject(const DecodeResult& r, Reject why) {
 
 TEST(DriverRegistry, KnowsEveryShippedDriverAndNothingElse) {
   EXPECT_EQ(driverNames(), (std::vector<std::string>{"shaobing-access-v1", "shaobing-sensor-v1",
-                                                      "shaobing-camera-event-v1"}));
+                                                      "shaobing-camera-event-v1", "hikvision-isapi-acs"}));
   EXPECT_EQ(createDriver("no-such-driver"), nullptr);
 }
 
@@ -134,6 +134,55 @@ TEST(CameraEventV1, RejectsEveryBadForm) {
   expectReject(decode(kCamera, "c", R"({"event":"vehicle_left_zone","zone":7})"), Reject::kWrongType);
   expectReject(decode(kCamera, "c", R"({"event":"ufo_landed"})"), Reject::kUnknownEvent);
   expectReject(decode(kCamera, "c", R"({"camera":"c2","event":"heartbeat"})"), Reject::kDeviceMismatch);
+}
+
+const char* kHik = "hikvision-isapi-acs";
+
+std::string hik(int major, int minor, const std::string& extra = "") {
+  return R"({"ipAddress":"10.0.3.21","dateTime":"2026-11-22T16:00:00+08:00","eventType":"AccessControllerEvent",)"
+         R"("AccessControllerEvent":{"majorEventType":)" + std::to_string(major) + R"(,"subEventType":)" +
+         std::to_string(minor) + extra + "}}";
+}
+
+TEST(HikvisionIsapiAcs, MapsAuthenticationCodesToGrantsAndDenials) {
+  auto face = decode(kHik, "d", hik(5, 0x4b, R"(,"employeeNoString":"r-0101","userType":"normal")"));
+  ASSERT_FALSE(face.error) << face.detail;
+  EXPECT_EQ(face.events[0].kind, EventKind::kAccessGranted);
+  EXPECT_EQ(face.events[0].method, "face");
+  EXPECT_EQ(face.events[0].person_type, "resident");
+  EXPECT_EQ(face.events[0].person_id, "r-0101");
+  EXPECT_EQ(toUnixMillis(*face.events[0].at), 1795334400000);
+  auto unknown = decode(kHik, "d", hik(5, 0x4c));
+  EXPECT_EQ(unknown.events.at(0).kind, EventKind::kAccessDenied);
+  EXPECT_EQ(unknown.events.at(0).person_type, "unknown");
+  auto card = decode(kHik, "d", hik(5, 0x01, R"(,"cardNo":"12345678")"));
+  EXPECT_EQ(card.events.at(0).method, "card");
+  EXPECT_EQ(card.events.at(0).person_id, "12345678");
+  auto black = decode(kHik, "d", hik(5, 0x06, R"(,"cardNo":"9","userType":"blackList")"));
+  EXPECT_EQ(black.events.at(0).person_type, "blocklisted");
+}
+
+TEST(HikvisionIsapiAcs, MapsDoorStateAndTamperCodes) {
+  EXPECT_EQ(decode(kHik, "d", hik(5, 0x19)).events.at(0).kind, EventKind::kDoorOpened);
+  EXPECT_EQ(decode(kHik, "d", hik(5, 0x1a)).events.at(0).kind, EventKind::kDoorClosed);
+  EXPECT_EQ(decode(kHik, "d", hik(5, 0x1b)).events.at(0).kind, EventKind::kDoorForced);
+  EXPECT_EQ(decode(kHik, "d", hik(5, 0x1c)).events.at(0).kind, EventKind::kDoorHeldOpen);
+  EXPECT_EQ(decode(kHik, "d", hik(1, 0x404)).events.at(0).kind, EventKind::kTamper);
+  EXPECT_EQ(decode(kHik, "d", hik(1, 0x406)).events.at(0).kind, EventKind::kTamper);
+}
+
+TEST(HikvisionIsapiAcs, RejectsOtherEventsAndBadShapes) {
+  expectReject(decode(kHik, "d", hik(3, 0x70)), Reject::kUnknownEvent);  // an operation log entry
+  expectReject(decode(kHik, "d", R"({"eventType":"VMD","dateTime":"2026-11-22T16:00:00+08:00"})"),
+               Reject::kUnknownEvent);
+  expectReject(decode(kHik, "d", R"({"eventType":"AccessControllerEvent"})"), Reject::kMissingField);
+  expectReject(decode(kHik, "d", R"({"eventType":"AccessControllerEvent","AccessControllerEvent":[]})"),
+               Reject::kWrongType);
+  expectReject(decode(kHik, "d", R"({"eventType":"AccessControllerEvent","AccessControllerEvent":{"majorEventType":5}})"),
+               Reject::kMissingField);
+  expectReject(decode(kHik, "d", R"({"eventType":"AccessControllerEvent","AccessControllerEvent":{"majorEventType":"5","subEventType":1}})"),
+               Reject::kWrongType);
+  expectReject(decode(kHik, "d", "<xml/>"), Reject::kMalformedJson);
 }
 
 TEST(Timestamps, FarOutOfRangeAreRejectedNotOverflowed) {
