@@ -5,6 +5,8 @@
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "tests/support/daemon.h"
@@ -127,6 +129,55 @@ TEST_F(IngestIntegrationTest, AnIncidentRaisedWhileTheUplinkIsDownSurvivesAKillA
   auto w = platform.waitFor("grid/id/whistle/emergency", 15s);
   ASSERT_TRUE(w) << d2->stderrText();
   EXPECT_EQ(json::parse(w->payload)["type"], "door_forced");
+}
+
+}  // namespace
+}  // namespace shaobing::testing
+
+namespace shaobing::testing {
+namespace {
+
+// Distinct payloads in the daemon's inbound journal.
+std::set<std::string> journaledPayloads(const std::string& db_path) {
+  RunResult r = runCommand({"/usr/bin/sqlite3", db_path, "SELECT DISTINCT payload FROM inbox"}, 30s);
+  std::set<std::string> out;
+  std::istringstream in(r.out);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) out.insert(line);
+  }
+  return out;
+}
+
+TEST_F(IngestIntegrationTest, NoAcknowledgedEventIsLostWhenTheDaemonIsKilledMidStream) {
+  auto d = startDaemon(dir_, config("ie"));
+  ASSERT_TRUE(d->waitForStderr("connected to tcp://127.0.0.1:" + std::to_string(local_.port()), 10s));
+  const int n = 5000;
+  MqttProbe device(local_.uri());
+  std::thread killer([&] {
+    std::this_thread::sleep_for(150ms);
+    d->signal(SIGKILL);
+  });
+  for (int i = 0; i < n; ++i) {
+    device.publish("shaobing/ie/in/access/door-b3",
+                   R"({"event":"access_granted","method":"card","person":{"type":"resident","id":"p)" +
+                       std::to_string(i) + R"("}})");
+  }
+  killer.join();
+  d->wait(5s);
+  size_t before = journaledPayloads(dir_.file("state/inbound.db")).size();
+  // The broker kept the daemon's persistent session: whatever it had not
+  // been acknowledged is delivered to the restarted daemon.
+  auto d2 = startDaemon(dir_, config("ie"));
+  std::set<std::string> got;
+  for (int i = 0; i < 100 && got.size() < static_cast<size_t>(n); ++i) {
+    std::this_thread::sleep_for(100ms);
+    got = journaledPayloads(dir_.file("state/inbound.db"));
+  }
+  std::cout << "journaled before the kill: " << before << " of " << n << "; after restart: " << got.size()
+            << "\n";
+  EXPECT_LT(before, static_cast<size_t>(n)) << "the kill came too late to test anything";
+  EXPECT_EQ(got.size(), static_cast<size_t>(n)) << d2->stderrText();
 }
 
 }  // namespace
