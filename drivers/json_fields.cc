@@ -144,4 +144,15 @@ bool checkDeviceClaim(const json& j, const char* key, const std::string& device,
   return true;
 }
 
+std::optional<json> beginEvent(const std::string& payload, const std::string& device,
+                               const char* claim_key, const char* ts_key, Event& e,
+                               DecodeResult& fail) {
+  auto j = parseObject(payload, fail);
+  if (!j) return std::nullopt;
+  e.device = device;
+  if (claim_key != nullptr && !checkDeviceClaim(*j, claim_key, device, fail)) return std::nullopt;
+  if (!optTimestamp(*j, ts_key, e.at, fail)) return std::nullopt;
+  return j;
+}
+
 }  // namespace shaobing::drivers::json_fields

@@ -32,6 +32,13 @@ bool optTimestamp(const nlohmann::json& j, const char* key, std::optional<System
 bool checkDeviceClaim(const nlohmann::json& j, const char* key, const std::string& device,
                       DecodeResult& fail);
 
+// The common start of every JSON driver: the payload as an object, its
+// device claim (under `claim_key`) checked against the topic's device, and
+// its timestamp (under `ts_key`) read into e.at. Sets e.device.
+std::optional<nlohmann::json> beginEvent(const std::string& payload, const std::string& device,
+                                         const char* claim_key, const char* ts_key, Event& e,
+                                         DecodeResult& fail);
+
 // Parses RFC 3339 ("2026-11-22T13:44:21Z", fractional seconds and offsets).
 std::optional<SystemTime> parseRfc3339(const std::string& text);
 

@@ -35,15 +35,10 @@ class AccessV1 : public Driver {
 
   DecodeResult decode(const std::string& device, const std::string& payload) const override {
     DecodeResult fail;
-    auto j = parseObject(payload, fail);
-    if (!j) return fail;
     Event e;
-    e.device = device;
+    auto j = beginEvent(payload, device, "device", "ts", e, fail);
     std::string event;
-    if (!checkDeviceClaim(*j, "device", device, fail) || !reqString(*j, "event", event, fail) ||
-        !optTimestamp(*j, "ts", e.at, fail)) {
-      return fail;
-    }
+    if (!j || !reqString(*j, "event", event, fail)) return fail;
     auto it = eventNames().find(event);
     if (it == eventNames().end()) {
       return DecodeResult::fail(Reject::kUnknownEvent, "unknown event '" + event + "'");

@@ -16,13 +16,10 @@ class CameraEventV1 : public Driver {
 
   DecodeResult decode(const std::string& device, const std::string& payload) const override {
     DecodeResult fail;
-    auto j = parseObject(payload, fail);
-    if (!j) return fail;
     Event e;
-    e.device = device;
+    auto j = beginEvent(payload, device, "camera", "ts", e, fail);
     std::string event;
-    if (!checkDeviceClaim(*j, "camera", device, fail) || !reqString(*j, "event", event, fail) ||
-        !optTimestamp(*j, "ts", e.at, fail) || !optString(*j, "zone", e.zone, fail) ||
+    if (!j || !reqString(*j, "event", event, fail) || !optString(*j, "zone", e.zone, fail) ||
         !optString(*j, "object", e.object, fail)) {
       return fail;
     }

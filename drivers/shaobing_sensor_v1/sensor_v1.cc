@@ -16,15 +16,10 @@ class SensorV1 : public Driver {
 
   DecodeResult decode(const std::string& device, const std::string& payload) const override {
     DecodeResult fail;
-    auto j = parseObject(payload, fail);
-    if (!j) return fail;
     Event e;
-    e.device = device;
+    auto j = beginEvent(payload, device, "device", "ts", e, fail);
     std::string type;
-    if (!checkDeviceClaim(*j, "device", device, fail) || !reqString(*j, "type", type, fail) ||
-        !optTimestamp(*j, "ts", e.at, fail)) {
-      return fail;
-    }
+    if (!j || !reqString(*j, "type", type, fail)) return fail;
     if (type == "power") {
       std::optional<double> watts;
       if (!optNumber(*j, "watts", watts, fail)) return fail;

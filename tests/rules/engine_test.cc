@@ -2,6 +2,8 @@
 // folds repeats, clears, survives restarts and ignores wall-clock jumps.
 #include "gateway/rules/engine.h"
 
+#include "tests/support/fake_clock.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,16 +16,10 @@ using drivers::Event;
 using drivers::EventKind;
 using namespace std::chrono_literals;
 
-class FakeClock : public Clock {
+// 2026-11-22 08:00 UTC: the rules' local-time tests run with TZ=UTC.
+class FakeClock : public testing::FakeClock {
  public:
-  SystemTime now() const override { return wall; }
-  SteadyTime steady() const override { return mono; }
-  void advance(std::chrono::milliseconds d) {
-    wall += d;
-    mono += d;
-  }
-  SystemTime wall = fromUnixMillis(1795334400000);  // 2026-11-22 08:00 UTC
-  SteadyTime mono = SteadyTime(std::chrono::hours(1000));
+  FakeClock() : testing::FakeClock(fromUnixMillis(1795334400000)) {}
 };
 
 class RecordingSink : public whistle::IncidentSink {

@@ -8,6 +8,7 @@
 #include "gateway/whistle/encoding.h"
 #include "gateway/whistle/incident.h"
 #include "gateway/whistle/store.h"
+#include "tests/support/fake_clock.h"
 #include "tests/support/temp_dir.h"
 
 namespace shaobing::whistle {
@@ -15,17 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-class FakeClock : public Clock {
- public:
-  SystemTime now() const override { return wall; }
-  SteadyTime steady() const override { return mono; }
-  void advance(std::chrono::milliseconds d) {
-    wall += d;
-    mono += d;
-  }
-  SystemTime wall = fromUnixMillis(1'800'000'000'000);
-  SteadyTime mono = SteadyTime{} + std::chrono::hours(1);
-};
+using testing::FakeClock;
 
 class FakeConnection : public mqtt::Connection {
  public:
