@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/reader.h"
+#include "config/cameras.h"
 #include "config/rules.h"
 #include "config/whistles.h"
 
@@ -38,12 +39,6 @@ struct BrokerConfig {
   std::string uri() const;  // tcp://host:port or ssl://host:port
 };
 
-struct Location {
-  std::string building;
-  std::string unit;
-  std::optional<int> floor;
-  std::string text;  // free text, e.g. "B3 east gate"
-};
 
 // A device that publishes over MQTT (door controller, sensor, smart camera).
 struct DeviceConfig {
@@ -83,8 +78,11 @@ struct Config {
   WhistlesConfig whistles;
   IngestConfig ingest;
   RulesConfig rules;
+  std::vector<CameraConfig> cameras;
+  VisionConfig vision;
 
   const DeviceConfig* findDevice(const std::string& id) const;
+  const CameraConfig* findCamera(const std::string& id) const;
   // Topic prefix of everything this site's gateway publishes: shaobing/<site>
   std::string topicPrefix() const { return "shaobing/" + site.id; }
 };
@@ -98,6 +96,9 @@ struct LoadResult {
   // One "FILE:LINE:COL: key.path: message" line per problem.
   std::vector<std::string> messages() const;
 };
+
+// Reads a `location:` mapping (building, unit, floor, text) under `key`.
+void parseLocation(MapReader& parent, const std::string& key, Location& loc);
 
 LoadResult loadConfigFile(const std::string& path);
 LoadResult loadConfigString(const std::string& yaml, const std::string& name = "<string>");

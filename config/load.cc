@@ -13,6 +13,24 @@ std::string BrokerConfig::uri() const {
   return std::string(tls.enabled ? "ssl://" : "tcp://") + host + ":" + std::to_string(port);
 }
 
+const CameraConfig* Config::findCamera(const std::string& id) const {
+  for (const auto& c : cameras) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
+}
+
+void parseLocation(MapReader& parent, const std::string& key, Location& loc) {
+  YAML::Node n = parent.child(key);
+  MapReader r(n, parent.pathOf(key), parent.diagnostics());
+  if (!r.valid()) return;
+  r.string("building", loc.building);
+  r.string("unit", loc.unit);
+  int floor = 0;
+  if (r.integer("floor", floor, -10, 300)) loc.floor = floor;
+  r.string("text", loc.text);
+}
+
 const DeviceConfig* Config::findDevice(const std::string& id) const {
   for (const auto& d : devices) {
     if (d.id == id) return &d;
@@ -71,16 +89,6 @@ void parseBroker(MapReader& parent, const std::string& key, BrokerConfig& b, Nee
   if (b.host.empty()) r.error("host", "must not be empty");
 }
 
-void parseLocation(MapReader& parent, const std::string& key, Location& loc) {
-  YAML::Node n = parent.child(key);
-  MapReader r(n, parent.pathOf(key), parent.diagnostics());
-  if (!r.valid()) return;
-  r.string("building", loc.building);
-  r.string("unit", loc.unit);
-  int floor = 0;
-  if (r.integer("floor", floor, -10, 300)) loc.floor = floor;
-  r.string("text", loc.text);
-}
 
 void parseDevices(MapReader& root, Config& cfg) {
   Diagnostics& diag = root.diagnostics();
@@ -148,6 +156,7 @@ Config parseRoot(const YAML::Node& doc, Diagnostics& diag) {
   parseDevices(root, cfg);
   parseIngestAndRules(root, cfg);
   parseWhistles(root, cfg);
+  parseCameras(root, cfg);
   root.finish();
   return cfg;
 }

@@ -89,6 +89,7 @@ int main(int argc, char** argv) {
   std::string shaobing = SHAOBING_BENCH_SHAOBING;
   uint64_t seed = 1;
   bool quick = false;
+  bool reuse = false;
   double events_minutes = 0, distractor_minutes = 0;
   std::string keep_dir;
   std::string camera_id = "synth-cam";
@@ -100,6 +101,7 @@ int main(int argc, char** argv) {
   app.add_option("--events-minutes", events_minutes, "footage of the events set (default 15)");
   app.add_option("--distractor-minutes", distractor_minutes, "footage of the distractors-only set (default 12)");
   app.add_option("--keep", keep_dir, "write scenes, configs and replay output here and keep them");
+  app.add_flag("--reuse", reuse, "with --keep: reuse videos already rendered there by an earlier run");
   app.add_option("--camera-id", camera_id, "camera id used in the replay config");
   app.add_option("--x-tolerance", x_tolerance, "metres along the facade a whistle may be off and still match");
   app.add_flag("--verbose", verbose, "print one line per scene");
@@ -139,7 +141,11 @@ int main(int argc, char** argv) {
     const synth::Scene scene = synth::makeScene(recipe);
     synth::WrittenScene written;
     std::string error;
-    if (!synth::writeScene(scene, work.string(), camera_id, true, &written, &error)) {
+    const fs::path cached = work / (recipe.name + ".avi");
+    if (reuse && fs::exists(cached) && fs::exists(work / (recipe.name + ".json"))) {
+      // Rendering is deterministic: a kept scene from an earlier run is the same video.
+      written.video_path = cached.string();
+    } else if (!synth::writeScene(scene, work.string(), camera_id, true, &written, &error)) {
       std::cerr << error << "\n";
       return 1;
     }

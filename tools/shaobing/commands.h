@@ -8,11 +8,13 @@ namespace shaobing::cli {
 
 void registerCheckConfig(CLI::App& app, int& exit_code);
 void registerReport(CLI::App& app, int& exit_code);
+void registerReplay(CLI::App& app, int& exit_code);
 void registerWhistles(CLI::App& app, int& exit_code);
 
 inline void registerCommands(CLI::App& app, int& exit_code) {
   registerCheckConfig(app, exit_code);
   registerReport(app, exit_code);
+  registerReplay(app, exit_code);
   registerWhistles(app, exit_code);
 }
 

@@ -1,0 +1,127 @@
+// Parses `cameras:` and `vision:` (docs/configuration.md, docs/vision.md).
+#include "config/cameras.h"
+
+#include <cmath>
+#include <map>
+
+#include "config/config.h"
+
+namespace shaobing::config {
+namespace {
+
+// Twice the signed area of triangle abc.
+double cross(const Point2& a, const Point2& b, const Point2& c) {
+  return (b.first - a.first) * (c.second - a.second) - (b.second - a.second) * (c.first - a.first);
+}
+
+// Four points define a homography only if no three of them are (nearly) collinear.
+bool degenerate(const std::array<Point2, 4>& p, double scale) {
+  const double tol = 1e-3 * scale * scale;
+  for (int i = 0; i < 4; ++i) {
+    if (std::abs(cross(p[(i + 1) % 4], p[(i + 2) % 4], p[(i + 3) % 4])) < tol) return true;
+  }
+  return false;
+}
+
+double extent(const std::array<Point2, 4>& p) {
+  double lo_x = p[0].first, hi_x = lo_x, lo_y = p[0].second, hi_y = lo_y;
+  for (const auto& q : p) {
+    lo_x = std::min(lo_x, q.first);
+    hi_x = std::max(hi_x, q.first);
+    lo_y = std::min(lo_y, q.second);
+    hi_y = std::max(hi_y, q.second);
+  }
+  return std::max(hi_x - lo_x, hi_y - lo_y);
+}
+
+bool readFour(MapReader& r, const std::string& key, std::array<Point2, 4>& out) {
+  YAML::Node n = r.child(key, Need::kRequired);
+  if (!n.IsDefined()) return false;
+  auto pts = readPolygon(n, r.pathOf(key), r.diagnostics(), 4);
+  if (pts.size() != 4) {
+    if (pts.size() > 4) r.error(key, "needs exactly 4 points, found " + std::to_string(pts.size()));
+    return false;
+  }
+  std::copy(pts.begin(), pts.end(), out.begin());
+  if (degenerate(out, extent(out))) {
+    r.error(key, "three of the four points are (nearly) on one line; pick four corners of a large rectangle");
+    return false;
+  }
+  return true;
+}
+
+void parseThrownObject(MapReader& cam, CameraConfig& c) {
+  YAML::Node n = cam.child("thrown_object");
+  if (!n.IsDefined()) return;
+  MapReader r(n, cam.pathOf("thrown_object"), cam.diagnostics());
+  if (!r.valid()) return;
+  ThrownObjectConfig t;
+  r.boolean("enabled", t.enabled);
+  {
+    YAML::Node cn = r.child("calibration", Need::kRequired);
+    MapReader k(cn, r.pathOf("calibration"), r.diagnostics());
+    if (k.valid()) {
+      readFour(k, "image_points", t.calibration.image_points);
+      readFour(k, "facade_points_m", t.calibration.facade_points_m);
+      k.number("floor_height_m", t.calibration.floor_height_m, 2.0, 10.0);
+      k.integer("floors", t.calibration.floors, 1, 300, Need::kRequired);
+    }
+  }
+  if (YAML::Node a = r.child("detect_area"); a.IsDefined()) {
+    t.detect_area = readPolygon(a, r.pathOf("detect_area"), r.diagnostics(), 3);
+  }
+  forEachItem(r.child("masks"), r.pathOf("masks"), r.diagnostics(),
+              [&](const YAML::Node& item, const std::string& path) {
+                auto poly = readPolygon(item, path, r.diagnostics(), 3);
+                if (poly.size() >= 3) t.masks.push_back(std::move(poly));
+              });
+  r.number("column_width_m", t.column_width_m, 0.5, 50);
+  r.number("column_origin_m", t.column_origin_m, -1000, 1000);
+  r.integer("min_floor", t.min_floor, 1, 300);
+  c.thrown_object = std::move(t);
+}
+
+}  // namespace
+
+void parseCameras(MapReader& root, Config& cfg) {
+  Diagnostics& diag = root.diagnostics();
+  std::map<std::string, int> seen;
+  for (const auto& d : cfg.devices) seen.emplace(d.id, d.line);
+  forEachItem(root.child("cameras"), "cameras", diag, [&](const YAML::Node& item, const std::string& path) {
+    MapReader r(item, path, diag);
+    if (!r.valid()) return;
+    CameraConfig c;
+    c.line = item.Mark().line + 1;
+    if (r.string("id", c.id, Need::kRequired)) {
+      if (!isValidId(c.id)) r.error("id", "'" + c.id + "' is not a valid id (letters, digits, - _ .)");
+      auto [it, inserted] = seen.emplace(c.id, c.line);
+      if (!inserted) {
+        r.error("id", "id '" + c.id + "' is already used (line " + std::to_string(it->second) + ")");
+      }
+    }
+    r.choice("source", c.source, {"mqtt", "url"});
+    r.string("url", c.url);
+    if (c.source == "url" && c.url.empty()) r.error("url", "required when source is url");
+    if (c.source == "mqtt" && !c.url.empty()) r.error("url", "only used with source: url");
+    r.string("grid", c.grid);
+    r.string("zone", c.zone);
+    parseLocation(r, "location", c.location);
+    r.duration("offline_after", c.offline_after_s, 1, 86400);
+    r.integer("queue_frames", c.queue_frames, 2, 1000);
+    parseThrownObject(r, c);
+    if (c.grid.empty()) c.grid = cfg.site.default_grid;
+    cfg.cameras.push_back(std::move(c));
+  });
+
+  YAML::Node vn = root.child("vision");
+  cfg.vision.evidence_dir = cfg.state_dir + "/vision";
+  MapReader v(vn, "vision", diag);
+  if (!v.valid()) return;
+  v.string("evidence_dir", cfg.vision.evidence_dir);
+  v.bytes("evidence_max_total", cfg.vision.evidence_max_bytes, 1LL << 20, 1LL << 50);
+  v.duration("clip_pre", cfg.vision.clip_pre_s, 0, 30);
+  v.duration("clip_post", cfg.vision.clip_post_s, 0, 30);
+  v.integer("snapshot_quality", cfg.vision.snapshot_quality, 30, 100);
+}
+
+}  // namespace shaobing::config

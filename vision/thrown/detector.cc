@@ -1,0 +1,431 @@
+// Foreground → blobs → tracks → judgement; see detector.h and docs/vision.md.
+#include "vision/thrown/detector.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace shaobing::vision {
+namespace {
+
+constexpr double kG = 9.81;
+
+struct Blob {
+  cv::Point2d px;  // full resolution
+  double area = 0;
+  bool used = false;
+};
+
+struct Track {
+  long id = 0;
+  std::vector<TrackPoint> points;
+  bool decided = false;
+  bool judged_final = false;
+  double last_t() const { return points.back().t; }
+};
+
+// Least squares fit of y = c0 + c1·x (+ c2·x²); returns rms residual.
+double polyFit(const std::vector<double>& x, const std::vector<double>& y, int degree, double* c) {
+  const int n = static_cast<int>(x.size()), m = degree + 1;
+  cv::Mat a(n, m, CV_64F), b(n, 1, CV_64F), sol;
+  for (int i = 0; i < n; ++i) {
+    double p = 1;
+    for (int j = 0; j < m; ++j) {
+      a.at<double>(i, j) = p;
+      p *= x[i];
+    }
+    b.at<double>(i) = y[i];
+  }
+  if (!cv::solve(a, b, sol, cv::DECOMP_SVD)) return INFINITY;
+  double ss = 0;
+  for (int i = 0; i < n; ++i) {
+    double v = 0, p = 1;
+    for (int j = 0; j < m; ++j) {
+      v += sol.at<double>(j) * p;
+      p *= x[i];
+    }
+    ss += (v - y[i]) * (v - y[i]);
+  }
+  for (int j = 0; j < m; ++j) c[j] = sol.at<double>(j);
+  return std::sqrt(ss / n);
+}
+
+// Drops the resting tail of a track (the object lying on the ground).
+std::vector<TrackPoint> trimRest(const std::vector<TrackPoint>& pts) {
+  size_t end = pts.size();
+  while (end > 3 && std::abs(pts[end - 1].facade.y - pts[end - 3].facade.y) < 0.15) --end;
+  return {pts.begin(), pts.begin() + static_cast<long>(end)};
+}
+
+}  // namespace
+
+Judgement judgeTrack(const std::vector<TrackPoint>& all, const Facade& facade, const DetectorParams& p,
+                     int min_floor, bool final) {
+  Judgement j;
+  const std::vector<TrackPoint> pts = trimRest(all);
+  const size_t n = pts.size();
+  if (n < 6) {
+    j.reason = "too short";
+    return j;
+  }
+  const double t0 = pts.front().t, duration = pts.back().t - t0;
+  const double fall = pts.front().facade.y - pts.back().facade.y;
+  if (duration < 0.25) {
+    j.reason = "too brief";
+    return j;
+  }
+  if (fall < (final ? 0.75 : 1.0) * p.min_fall_m) {
+    j.reason = "not falling far enough";
+    return j;
+  }
+  std::vector<double> tau(n), x(n), z(n);
+  for (size_t i = 0; i < n; ++i) {
+    tau[i] = pts[i].t - t0;
+    x[i] = pts[i].facade.x;
+    z[i] = pts[i].facade.y;
+  }
+  // Mostly monotonic descent (centroid jitter allowed).
+  int up_steps = 0;
+  for (size_t i = 1; i < n; ++i) up_steps += z[i] > z[i - 1] + 0.2;
+  if (up_steps > static_cast<int>(n) / 5) {
+    j.reason = "not a steady descent";
+    return j;
+  }
+  double cx[2] = {0, 0};
+  const double sway = polyFit(tau, x, 1, cx);
+  if (std::abs(cx[1]) > p.max_horizontal_mps) {
+    j.reason = "moves sideways";
+    return j;
+  }
+  if (sway > p.max_sway_m) {
+    j.reason = "sways";
+    return j;
+  }
+  double cq[3] = {0, 0, 0}, cl[2] = {0, 0};
+  const double rms_q = polyFit(tau, z, 2, cq);
+  polyFit(tau, z, 1, cl);
+  const double accel = -2 * cq[2];
+  const double ppm = facade.pixelsPerMetre(pts.front().facade);
+  // Centroid jitter of a pixel or two, in metres, plus a margin for drag and perspective.
+  const double tol = 2.0 / std::max(ppm, 1.0) + 0.12 + 0.02 * fall;
+  if (rms_q > tol) {
+    j.reason = "erratic";
+    return j;
+  }
+  // The speed over the last part of the track.
+  const double v_end = -(cq[1] + 2 * cq[2] * tau.back());
+  const bool heavy = accel > 5.5 && accel < 14.5 && duration >= 0.4;
+  const bool light = !heavy && accel > -2.0 && accel < 14.5 && v_end >= 1.2 && -cl[1] >= 1.0;
+  if (!heavy && !light) {
+    j.reason = accel >= 14.5 ? "accelerates faster than gravity" : "too slow or decelerating";
+    return j;
+  }
+
+  FallDecision& d = j.decision;
+  d.heavy = heavy;
+  d.acceleration_mps2 = accel;
+  d.speed_mps = v_end;
+  double tau_rel = 0, z_rel = z.front();
+  if (heavy) {
+    // Free fall from rest (or the top of a short throw): z + g/2·τ² = a + b·τ.
+    std::vector<double> zg(n);
+    for (size_t i = 0; i < n; ++i) zg[i] = z[i] + 0.5 * kG * tau[i] * tau[i];
+    double c[2] = {0, 0};
+    polyFit(tau, zg, 1, c);
+    tau_rel = c[1] / kG;  // when the vertical speed was zero
+    tau_rel = std::clamp(tau_rel, -1.5, 0.3);
+    z_rel = c[0] + c[1] * tau_rel - 0.5 * kG * tau_rel * tau_rel;
+  } else {
+    // Drag: v(τ) = vt·tanh(g·τ/vt). Estimate vt from the end, the starting speed from
+    // the first points, and step back to rest.
+    const double vt = std::max(v_end, 1.0);
+    const size_t k = std::min<size_t>(n, 6);
+    std::vector<double> ts(tau.begin(), tau.begin() + static_cast<long>(k)), zs(z.begin(), z.begin() + static_cast<long>(k));
+    double c[2] = {0, 0};
+    polyFit(ts, zs, 1, c);
+    const double v1 = std::clamp(-c[1], 0.0, 0.95 * vt);
+    const double back = vt / kG * std::atanh(v1 / vt);
+    const double drop = vt * vt / kG * std::log(std::cosh(kG * back / vt));
+    tau_rel = -back;
+    z_rel = c[0] + drop;
+  }
+  d.release_time = t0 + tau_rel;
+  d.release_height_m = z_rel;
+  d.facade_x_m = cx[0] + cx[1] * std::max(tau_rel, 0.0);
+  d.floor = facade.floorAt(z_rel);
+  if (z_rel < (min_floor - 1) * facade.floorHeight()) {
+    j.reason = "starts below floor " + std::to_string(min_floor);
+    return j;
+  }
+  if (z_rel > facade.roofHeight() + 2 * facade.floorHeight() || d.facade_x_m < facade.xMin() - 2 ||
+      d.facade_x_m > facade.xMax() + 2) {
+    j.reason = "starts outside the facade";
+    return j;
+  }
+  const double spread = 0.45 + 1.5 * rms_q + (heavy ? 0.0 : 0.5) + std::max(0.0, -tau_rel - 0.3) * 0.8;
+  d.floor_lo = facade.floorAt(z_rel - spread);
+  d.floor_hi = facade.floorAt(z_rel + spread);
+  d.column = facade.columnAt(d.facade_x_m);
+  const double fit_quality = std::exp(-rms_q / std::max(tol, 1e-6));
+  const double support = std::min(1.0, duration / 1.0) * std::min(1.0, n / 15.0);
+  const double physics = heavy ? std::exp(-std::abs(accel - kG) / 4.0) : 0.8;
+  d.confidence = std::clamp(0.35 + 0.65 * fit_quality * support * physics, 0.0, 1.0);
+  d.track = all;
+  // The fitted path from the release point to the last observation.
+  for (double s = tau_rel; s <= tau.back() + 1e-9; s += 0.04) {
+    double zz;
+    if (heavy) {
+      zz = z_rel - 0.5 * kG * (s - tau_rel) * (s - tau_rel);
+    } else {
+      const double vt = std::max(v_end, 1.0), dt = s - tau_rel;
+      zz = z_rel - vt * vt / kG * std::log(std::cosh(kG * dt / vt));
+    }
+    d.fitted_path.push_back(facade.toImage({cx[0] + cx[1] * std::max(s, 0.0), zz}));
+  }
+  d.origin_px = facade.toImage({d.facade_x_m, z_rel});
+  j.ok = true;
+  return j;
+}
+
+struct FallDetector::Impl {
+  config::ThrownObjectConfig cfg;
+  DetectorParams p;
+  Facade facade;
+  cv::Size full, small;
+  cv::Rect roi;        // analysis pixels
+  cv::Mat mask;        // roi-sized, 255 where analysed
+  cv::Mat bg;          // CV_32F, roi-sized
+  cv::Mat f32, scaled, hi, lo, diff, fg, labels, stats, centroids;
+  cv::Mat kernel = cv::getStructuringElement(cv::MORPH_RECT, {3, 3});
+  double start_t = NAN;
+  double sigma = 3;
+  std::vector<Track> tracks;
+  long next_id = 1;
+  DetectorStats st;
+
+  Impl(const config::ThrownObjectConfig& c, cv::Size full_size, DetectorParams params)
+      : cfg(c), p(params), facade(c), full(full_size) {
+    p.scale = std::clamp(p.scale, 1, 4);
+    small = cv::Size(full.width / p.scale, full.height / p.scale);
+    std::vector<cv::Point> area;
+    for (const auto& q : facade.detectArea()) area.emplace_back(cvRound(q.x / p.scale), cvRound(q.y / p.scale));
+    roi = cv::boundingRect(area) & cv::Rect({0, 0}, small);
+    mask = cv::Mat::zeros(roi.size(), CV_8U);
+    if (roi.empty()) return;
+    for (auto& q : area) q -= roi.tl();
+    cv::fillPoly(mask, std::vector<std::vector<cv::Point>>{area}, 255);
+    for (const auto& m : cfg.masks) {
+      std::vector<cv::Point> poly;
+      for (const auto& q : m) poly.emplace_back(cvRound(q.first / p.scale) - roi.x, cvRound(q.second / p.scale) - roi.y);
+      cv::fillPoly(mask, std::vector<std::vector<cv::Point>>{poly}, 0);
+    }
+  }
+
+  cv::Point2d toFull(double x, double y) const {
+    return {(x + roi.x + 0.5) * p.scale - 0.5, (y + roi.y + 0.5) * p.scale - 0.5};
+  }
+
+  // Robust noise estimate from a sparse grid of background differences.
+  double estimateSigma(const cv::Mat& f, const cv::Mat& b) const {
+    std::vector<float> d;
+    d.reserve(4096);
+    for (int y = 2; y < f.rows; y += 7) {
+      const float* fp = f.ptr<float>(y);
+      const float* bp = b.ptr<float>(y);
+      const uchar* mp = mask.ptr<uchar>(y);
+      for (int x = 3; x < f.cols; x += 7) {
+        if (mp[x]) d.push_back(std::abs(fp[x] - bp[x]));
+      }
+    }
+    if (d.size() < 16) return sigma;
+    auto mid = d.begin() + static_cast<long>(d.size() / 2);
+    std::nth_element(d.begin(), mid, d.end());
+    return 1.4826 * *mid;
+  }
+
+  std::vector<Blob> findBlobs(const cv::Mat& gray) {
+    gray(roi).convertTo(f32, CV_32F);
+    if (bg.empty()) {
+      f32.copyTo(bg);
+      return {};
+    }
+    const double mf = cv::mean(f32, mask)[0], mb = cv::mean(bg, mask)[0];
+    const double gain = mb > 1 ? std::clamp(mf / mb, 0.2, 5.0) : 1.0;
+    scaled = bg * gain;
+    const double s = estimateSigma(f32, scaled);
+    sigma = 0.8 * sigma + 0.2 * s;
+    st.noise_sigma = sigma;
+    cv::dilate(scaled, hi, kernel);
+    cv::erode(scaled, lo, kernel);
+    const double thr = std::max(p.min_contrast, p.k_sigma * sigma);
+    // Foreground where the frame leaves the neighbourhood range of the background.
+    cv::Mat above, below;
+    cv::subtract(f32, hi, above);
+    cv::subtract(lo, f32, below);
+    cv::max(above, below, diff);
+    cv::compare(diff, thr, fg, cv::CMP_GT);
+    fg &= mask;
+    cv::accumulateWeighted(f32, bg, p.bg_alpha);
+    const int count = cv::connectedComponentsWithStats(fg, labels, stats, centroids, 8, CV_32S);
+    std::vector<Blob> blobs;
+    for (int i = 1; i < count; ++i) {
+      const int* s_row = stats.ptr<int>(i);
+      const double area = s_row[cv::CC_STAT_AREA];
+      const double w = s_row[cv::CC_STAT_WIDTH], h = s_row[cv::CC_STAT_HEIGHT];
+      Blob b;
+      b.px = toFull(centroids.at<double>(i, 0), centroids.at<double>(i, 1));
+      b.area = area;
+      // Too large for a thrown object at this place on the facade (insects near the
+      // lens, people, birds close to the camera); long thin streaks (rain).
+      const double ppm = facade.pixelsPerMetre(facade.toFacade(b.px)) / p.scale;
+      const double extent = std::max(w, h);
+      if (extent > std::max(4.0, p.max_object_m * ppm) + 2) continue;
+      if (extent >= 5 && extent >= 2.5 * std::min(w, h) && area < 0.6 * w * h) continue;
+      blobs.push_back(b);
+    }
+    return blobs;
+  }
+
+  // Where a track should be at time t (full-resolution pixels) and how far off it may be.
+  void predict(const Track& tr, double t, cv::Point2d* at, double* gate) const {
+    const auto& pts = tr.points;
+    const size_t n = pts.size();
+    const double dt = t - pts.back().t;
+    if (n == 1) {
+      *at = pts.back().px;
+      *gate = 10.0 + 30 * dt;
+      return;
+    }
+    const size_t k = std::min<size_t>(n, 6);
+    const TrackPoint& a = pts[n - k];
+    const TrackPoint& b = pts.back();
+    const double span = std::max(b.t - a.t, 1e-3);
+    cv::Point2d v = (b.px - a.px) / span;
+    if (n >= 4) {
+      // Acceleration from the two halves of the recent window.
+      const TrackPoint& m = pts[n - 1 - (k - 1) / 2];
+      const double s1 = std::max(m.t - a.t, 1e-3), s2 = std::max(b.t - m.t, 1e-3);
+      const cv::Point2d v1 = (m.px - a.px) / s1, v2 = (b.px - m.px) / s2;
+      const cv::Point2d acc = (v2 - v1) / ((s1 + s2) / 2);
+      v = v2 + acc * (s2 / 2);
+      *at = b.px + v * dt + acc * (0.5 * dt * dt);
+    } else {
+      *at = b.px + v * dt;
+    }
+    *gate = 5.0 + 0.35 * cv::norm(v) * dt + 4 * p.scale;
+  }
+
+  void associate(std::vector<Blob>& blobs, double t, bool disturbed) {
+    struct Pair {
+      double d;
+      size_t track, blob;
+    };
+    std::vector<Pair> pairs;
+    for (size_t i = 0; i < tracks.size(); ++i) {
+      cv::Point2d at;
+      double gate;
+      predict(tracks[i], t, &at, &gate);
+      if (disturbed) gate = std::min(gate, 6.0 * p.scale);
+      for (size_t j = 0; j < blobs.size(); ++j) {
+        const double d = cv::norm(blobs[j].px - at);
+        if (d <= gate) pairs.push_back({d, i, j});
+      }
+    }
+    std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) { return a.d < b.d; });
+    std::vector<bool> track_used(tracks.size(), false);
+    for (const auto& pr : pairs) {
+      if (track_used[pr.track] || blobs[pr.blob].used) continue;
+      track_used[pr.track] = true;
+      blobs[pr.blob].used = true;
+      tracks[pr.track].points.push_back(point(blobs[pr.blob], t));
+    }
+    if (disturbed) return;
+    for (auto& b : blobs) {
+      if (b.used) continue;
+      Track tr;
+      tr.id = next_id++;
+      tr.points.push_back(point(b, t));
+      tracks.push_back(std::move(tr));
+      ++st.tracks;
+    }
+  }
+
+  TrackPoint point(const Blob& b, double t) const { return {t, b.px, facade.toFacade(b.px), b.area}; }
+
+  void judge(Track& tr, double now, bool final, std::vector<FallDecision>& out) {
+    if (tr.decided) return;
+    const double duration = tr.points.back().t - tr.points.front().t;
+    if (!final && duration < p.decide_after_s) return;
+    Judgement j = judgeTrack(tr.points, facade, p, cfg.min_floor, final);
+    if (!j.ok) {
+      if (final && tr.points.size() >= 6 && tr.points.front().facade.y - tr.points.back().facade.y > 1.0) ++st.rejected;
+      return;
+    }
+    tr.decided = true;
+    j.decision.decided_at = now;
+    ++st.decisions;
+    out.push_back(std::move(j.decision));
+  }
+
+  std::vector<FallDecision> process(const cv::Mat& gray, double t) {
+    std::vector<FallDecision> out;
+    ++st.frames;
+    if (roi.empty() || gray.size() != small || gray.type() != CV_8UC1) return out;
+    if (std::isnan(start_t)) start_t = t;
+    std::vector<Blob> blobs = findBlobs(gray);
+    if (t - start_t < p.warmup_s) return out;
+    st.blobs += static_cast<long>(blobs.size());
+    const bool disturbed = static_cast<int>(blobs.size()) > p.max_blobs;
+    if (disturbed) ++st.disturbed_frames;
+    associate(blobs, t, disturbed);
+    for (auto& tr : tracks) {
+      if (tr.points.back().t == t) judge(tr, t, false, out);
+    }
+    // End tracks that lost their object; judge them one last time.
+    std::vector<Track> alive;
+    alive.reserve(tracks.size());
+    for (auto& tr : tracks) {
+      if (t - tr.last_t() > p.lost_after_s) {
+        judge(tr, t, true, out);
+      } else {
+        alive.push_back(std::move(tr));
+      }
+    }
+    tracks = std::move(alive);
+    // A flood of one-point tracks (rain, flicker) must not grow without bound.
+    if (tracks.size() > 400) tracks.erase(tracks.begin(), tracks.begin() + static_cast<long>(tracks.size() - 400));
+    return out;
+  }
+};
+
+FallDetector::FallDetector(const config::ThrownObjectConfig& cfg, cv::Size full_size, DetectorParams params)
+    : impl_(std::make_unique<Impl>(cfg, full_size, params)) {}
+FallDetector::~FallDetector() = default;
+
+std::vector<FallDecision> FallDetector::process(const cv::Mat& gray, double t) { return impl_->process(gray, t); }
+
+std::vector<FallDecision> FallDetector::flush(double t) {
+  std::vector<FallDecision> out;
+  for (auto& tr : impl_->tracks) impl_->judge(tr, t, true, out);
+  impl_->tracks.clear();
+  return out;
+}
+
+const Facade& FallDetector::facade() const { return impl_->facade; }
+const DetectorParams& FallDetector::params() const { return impl_->p; }
+cv::Size FallDetector::analysisSize() const { return impl_->small; }
+const DetectorStats& FallDetector::stats() const { return impl_->st; }
+
+size_t FallDetector::memoryBytes() const {
+  size_t total = 0;
+  for (const cv::Mat* m : {&impl_->mask, &impl_->bg, &impl_->f32, &impl_->scaled, &impl_->hi, &impl_->lo, &impl_->diff,
+                           &impl_->fg, &impl_->labels}) {
+    total += m->total() * m->elemSize();
+  }
+  for (const auto& tr : impl_->tracks) total += tr.points.capacity() * sizeof(TrackPoint);
+  return total;
+}
+
+}  // namespace shaobing::vision
