@@ -4,6 +4,7 @@
 
 #include "gateway/ingest/ingest.h"
 #include "gateway/whistle/queue.h"
+#include "vision/component.h"
 
 namespace shaobing {
 
@@ -11,6 +12,7 @@ std::vector<std::unique_ptr<Component>> buildComponents(ServiceContext& ctx, con
   std::vector<std::unique_ptr<Component>> out;
   out.push_back(whistle::createWhistleQueue(ctx, cfg));  // first: sets ctx.incidents
   out.push_back(ingest::createIngest(ctx, cfg));
+  if (auto vision = vision::createVision(ctx, cfg)) out.push_back(std::move(vision));
   return out;
 }
 

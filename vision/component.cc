@@ -1,0 +1,319 @@
+// The camera component; see component.h.
+#include "vision/component.h"
+
+#include <opencv2/videoio.hpp>
+
+#include <atomic>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "gateway/core/log.h"
+#include "gateway/whistle/incident.h"
+#include "vision/thrown/pipeline.h"
+
+namespace shaobing::vision {
+namespace {
+
+constexpr size_t kMaxFrameBytes = 8u << 20;
+
+double secondsSince(SteadyTime from, SteadyTime to) { return std::chrono::duration<double>(to - from).count(); }
+
+struct Frame {
+  double t = 0;
+  std::shared_ptr<const std::string> jpeg;  // MQTT frames
+  cv::Mat image;                            // frames read from a URL
+};
+
+class Camera {
+ public:
+  Camera(ServiceContext& ctx, const config::Config& cfg, const config::CameraConfig& cam)
+      : ctx_(ctx),
+        cfg_(cfg),
+        cam_(cam),
+        log_(logger("vision")),
+        rlog_(log_),
+        pipeline_(cfg, cam, PipelineOptions{}),
+        last_frame_(ctx.clock.steady()),
+        c_frames_(ctx.counters.counter("vision." + cam.id + ".frames")),
+        c_dropped_(ctx.counters.counter("vision." + cam.id + ".dropped")),
+        c_bad_(ctx.counters.counter("vision." + cam.id + ".bad_frames")),
+        c_whistles_(ctx.counters.counter("vision." + cam.id + ".whistles")) {
+    pipeline_.onClip([this](const std::string& path, const std::string& sha) {
+      log_->info("camera {}: clip {} written (sha256 {})", cam_.id, path, sha);
+    });
+  }
+
+  const config::CameraConfig& config() const { return cam_; }
+
+  void start() {
+    worker_ = std::thread([this] { work(); });
+    if (cam_.source == "url") reader_ = std::thread([this] { read(); });
+  }
+
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (reader_.joinable()) reader_.join();
+    if (worker_.joinable()) worker_.join();
+  }
+
+  // Any thread. Drops the oldest waiting frame when the queue is full.
+  void push(Frame f) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return;
+      if (!std::isnan(last_t_) && f.t <= last_t_) {
+        ++c_bad_;
+        rlog_.warn("order-" + cam_.id, "camera " + cam_.id + ": frame out of order or repeated, dropped");
+        return;
+      }
+      last_t_ = f.t;
+      if (queue_.size() >= static_cast<size_t>(cam_.queue_frames)) {
+        queue_.pop_front();
+        ++c_dropped_;
+      }
+      queue_.push_back(std::move(f));
+    }
+    ++c_frames_;
+    cv_.notify_one();
+    seen();
+  }
+
+  void badFrame(const std::string& why) {
+    ++c_bad_;
+    rlog_.warn("bad-" + cam_.id, "camera " + cam_.id + ": " + why);
+  }
+
+  // io thread, once a second.
+  void checkOffline() {
+    const double silent = secondsSince(last_frame_.load(), ctx_.clock.steady());
+    if (silent < cam_.offline_after_s || offline_.exchange(true)) return;
+    log_->warn("camera {}: no frames for {:.0f} s", cam_.id, silent);
+    whistle::Incident inc;
+    inc.type = "device_offline";
+    inc.source = cam_.id;
+    inc.zone = cam_.zone;
+    inc.grid = cam_.grid;
+    inc.location = cam_.location;
+    inc.incident_key = "device_offline:" + cam_.id;
+    inc.details = {{"kind", "camera"}, {"silent_s", std::round(silent)}, {"offline_after_s", cam_.offline_after_s}};
+    if (ctx_.incidents) ctx_.incidents->raise(std::move(inc));
+  }
+
+  nlohmann::json health() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return {{"source", cam_.source},
+            {"offline", offline_.load()},
+            {"frames", c_frames_.load()},
+            {"dropped", c_dropped_.load()},
+            {"bad_frames", c_bad_.load()},
+            {"whistles", c_whistles_.load()},
+            {"queue", queue_.size()},
+            {"memory_bytes", memory_bytes_.load()}};
+  }
+
+ private:
+  void seen() {
+    last_frame_ = ctx_.clock.steady();
+    if (offline_.exchange(false)) {
+      log_->info("camera {}: frames again", cam_.id);
+      if (ctx_.incidents) ctx_.incidents->clear("device_offline:" + cam_.id, "camera sends frames again");
+    }
+  }
+
+  void work() {
+    for (;;) {
+      Frame f;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (stopping_) return;
+        f = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      const long bad_before = pipeline_.stats().bad_frames;
+      std::vector<ThrownObjectEvent> events;
+      try {
+        events = f.jpeg ? pipeline_.pushJpeg(std::move(f.jpeg), f.t) : pipeline_.pushFrame(f.image, f.t);
+      } catch (const std::exception& e) {
+        badFrame(std::string("frame rejected: ") + e.what());
+        continue;
+      }
+      if (pipeline_.stats().bad_frames > bad_before) badFrame(pipeline_.lastError());
+      memory_bytes_ = pipeline_.memoryBytes();
+      for (auto& ev : events) raise(ev);
+    }
+  }
+
+  void raise(ThrownObjectEvent& ev) {
+    const FallDecision& d = ev.decision;
+    ev.incident.observed_at = fromUnixMillis(static_cast<int64_t>(std::llround(d.release_time * 1000)));
+    log_->warn("camera {}: object thrown from floor {} ({}-{}), x {:.1f} m, confidence {:.2f}", cam_.id, d.floor,
+               d.floor_lo, d.floor_hi, d.facade_x_m, d.confidence);
+    ++c_whistles_;
+    if (ctx_.incidents == nullptr) return;
+    whistle::RaiseResult r = ctx_.incidents->raise(std::move(ev.incident));
+    if (!r.ok) log_->error("camera {}: whistle not stored: {}", cam_.id, r.error);
+  }
+
+  // URL sources: read frames, reconnecting with backoff.
+  void read() {
+    double backoff = 1;
+    while (!stoppingNow()) {
+      cv::VideoCapture cap;
+      try {
+        cap.open(cam_.url);
+      } catch (const cv::Exception&) {
+      }
+      if (!cap.isOpened()) {
+        rlog_.warn("open-" + cam_.id, "camera " + cam_.id + ": cannot open " + cam_.url + "; retrying in " +
+                                          std::to_string(static_cast<int>(backoff)) + " s");
+        sleepFor(backoff);
+        backoff = std::min(backoff * 2, 30.0);
+        continue;
+      }
+      log_->info("camera {}: reading {}", cam_.id, cam_.url);
+      backoff = 1;
+      cv::Mat img;
+      const double fps = cap.get(cv::CAP_PROP_FPS);
+      const bool is_file = cam_.url.find("://") == std::string::npos;
+      auto next = std::chrono::steady_clock::now();
+      while (!stoppingNow() && cap.read(img)) {
+        if (is_file && fps > 1 && fps < 1000) {
+          // Files play at their own rate, like a live camera.
+          next += std::chrono::microseconds(static_cast<int64_t>(1e6 / fps));
+          std::this_thread::sleep_until(next);
+        }
+        push({toUnixMillis(ctx_.clock.now()) / 1000.0, nullptr, img.clone()});
+      }
+      if (stoppingNow()) return;
+      rlog_.warn("read-" + cam_.id, "camera " + cam_.id + ": stream ended or failed; reconnecting");
+      sleepFor(backoff);
+    }
+  }
+
+  bool stoppingNow() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return stopping_;
+  }
+
+  void sleepFor(double s) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, std::chrono::duration<double>(s), [&] { return stopping_; });
+  }
+
+  ServiceContext& ctx_;
+  const config::Config& cfg_;
+  config::CameraConfig cam_;
+  std::shared_ptr<spdlog::logger> log_;
+  RateLimitedLog rlog_;
+  ThrownObjectPipeline pipeline_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Frame> queue_;
+  bool stopping_ = false;
+  double last_t_ = NAN;
+  std::atomic<SteadyTime> last_frame_;
+  std::atomic<bool> offline_{false};
+  std::atomic<size_t> memory_bytes_{0};
+  std::atomic<uint64_t>& c_frames_;
+  std::atomic<uint64_t>& c_dropped_;
+  std::atomic<uint64_t>& c_bad_;
+  std::atomic<uint64_t>& c_whistles_;
+  std::thread worker_, reader_;
+};
+
+class Vision : public Component {
+ public:
+  Vision(ServiceContext& ctx, const config::Config& cfg)
+      : ctx_(ctx), log_(logger("vision")), rlog_(log_), timer_(ctx.io) {
+    for (const auto& c : cfg.cameras) cameras_[c.id] = std::make_unique<Camera>(ctx, cfg, c);
+    prefix_ = cfg.topicPrefix() + "/in/camera/";
+    ctx.inbound.add(prefix_ + "+/frame", 0, [this](const mqtt::Message& m) { onFrame(m); });
+  }
+
+  std::string name() const override { return "vision"; }
+
+  void start() override {
+    for (auto& [id, cam] : cameras_) cam->start();
+    tick();
+  }
+
+  void stop(std::function<void()> done) override {
+    stopped_ = true;
+    timer_.cancel();
+    for (auto& [id, cam] : cameras_) cam->stop();
+    done();
+  }
+
+  nlohmann::json health() const override {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [id, cam] : cameras_) j[id] = cam->health();
+    return {{"cameras", j}};
+  }
+
+ private:
+  // Paho thread: validate cheaply and queue; decoding happens on the camera's worker.
+  void onFrame(const mqtt::Message& m) {
+    const std::string id = m.topic.substr(prefix_.size(), m.topic.size() - prefix_.size() - 6);
+    auto it = cameras_.find(id);
+    if (it == cameras_.end() || it->second->config().source != "mqtt") {
+      ctx_.counters.add("vision.unknown_camera_frames");
+      rlog_.warn("unknown-" + id, "frame for camera '" + id + "', which is not an MQTT camera in cameras:");
+      return;
+    }
+    Camera& cam = *it->second;
+    if (m.payload.size() < 4 || m.payload.size() > kMaxFrameBytes ||
+        static_cast<unsigned char>(m.payload[0]) != 0xFF || static_cast<unsigned char>(m.payload[1]) != 0xD8) {
+      cam.badFrame("payload is not a JPEG image (" + std::to_string(m.payload.size()) + " bytes)");
+      return;
+    }
+    const double now = toUnixMillis(ctx_.clock.now()) / 1000.0;
+    double t = now;
+    if (const std::string* ts = m.userProperty("ts")) {
+      char* end = nullptr;
+      const double v = std::strtod(ts->c_str(), &end);
+      if (end != ts->c_str() && *end == '\0' && std::abs(v / 1000.0 - now) < 24 * 3600) {
+        t = v / 1000.0;
+      } else {
+        cam.badFrame("user property ts='" + *ts + "' is not a plausible capture time in ms; arrival time used");
+      }
+    }
+    cam.push({t, std::make_shared<const std::string>(m.payload), {}});
+  }
+
+  void tick() {
+    timer_.expires_after(std::chrono::seconds(1));
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopped_) return;
+      for (auto& [id, cam] : cameras_) cam->checkOffline();
+      tick();
+    });
+  }
+
+  ServiceContext& ctx_;
+  std::shared_ptr<spdlog::logger> log_;
+  RateLimitedLog rlog_;
+  boost::asio::steady_timer timer_;
+  std::map<std::string, std::unique_ptr<Camera>> cameras_;
+  std::string prefix_;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Component> createVision(ServiceContext& ctx, const config::Config& cfg) {
+  if (cfg.cameras.empty()) return nullptr;
+  return std::make_unique<Vision>(ctx, cfg);
+}
+
+}  // namespace shaobing::vision
