@@ -135,7 +135,11 @@ class Camera {
       Frame f;
       {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (!cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || !queue_.empty(); })) {
+          lock.unlock();
+          pipeline_.idle(toUnixMillis(ctx_.clock.now()) / 1000.0);  // finish clips of a silent camera
+          continue;
+        }
         if (stopping_) return;
         f = std::move(queue_.front());
         queue_.pop_front();

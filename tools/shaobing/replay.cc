@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "config/config.h"
@@ -43,6 +44,15 @@ int runReplay(const ReplayArgs& a) {
   options.evidence = !a.evidence_dir.empty();
   if (options.evidence) cfg.vision.evidence_dir = a.evidence_dir;
   if (a.scale > 0) options.detector.scale = a.scale;
+  // Tuning knobs for development (not documented as a stable interface).
+  auto knob = [](const char* name, double& v) {
+    if (const char* e = std::getenv(name)) v = std::atof(e);
+  };
+  knob("SHAOBING_VISION_K_SIGMA", options.detector.k_sigma);
+  knob("SHAOBING_VISION_MIN_CONTRAST", options.detector.min_contrast);
+  knob("SHAOBING_VISION_MAX_SWAY", options.detector.max_sway_m);
+  knob("SHAOBING_VISION_MIN_FALL", options.detector.min_fall_m);
+  knob("SHAOBING_VISION_MIN_STEADY", options.detector.min_steady_mps);
 
   cv::VideoCapture cap;
   // Prefer the encoded frames as stored (MJPEG recordings): the same decode path as
@@ -98,6 +108,11 @@ int runReplay(const ReplayArgs& a) {
   std::fprintf(stderr, "replay %s: %ld frames in %.2f s (%.1f frames/s), %ld whistle(s), %ld bad frame(s)%s%s\n",
                a.video.c_str(), index, secs, secs > 0 ? index / secs : 0.0, printed, st.bad_frames,
                st.bad_frames ? ", last: " : "", st.bad_frames ? pipeline.lastError().c_str() : "");
+  if (const vision::FallDetector* det = pipeline.detector()) {
+    const auto& ds = det->stats();
+    std::fprintf(stderr, "  detector: noise sigma %.1f, %ld blobs, %ld tracks, %ld disturbed frames, %ld rejected falls, %ld split tracks folded\n",
+                 ds.noise_sigma, ds.blobs, ds.tracks, ds.disturbed_frames, ds.rejected, ds.duplicates);
+  }
   if (index == 0) {
     std::cerr << "no frames could be read from " << a.video << "\n";
     return 2;

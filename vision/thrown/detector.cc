@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <numeric>
 
 namespace shaobing::vision {
@@ -52,11 +54,17 @@ double polyFit(const std::vector<double>& x, const std::vector<double>& y, int d
   return std::sqrt(ss / n);
 }
 
-// Drops the resting tail of a track (the object lying on the ground).
+// Drops the resting tail of a track: the object lying on the ground (which
+// projects to the foot of the facade or below it) or no longer moving.
 std::vector<TrackPoint> trimRest(const std::vector<TrackPoint>& pts) {
   size_t end = pts.size();
-  while (end > 3 && std::abs(pts[end - 1].facade.y - pts[end - 3].facade.y) < 0.15) --end;
+  while (end > 3 && (pts[end - 1].facade.y < 0.8 || std::abs(pts[end - 1].facade.y - pts[end - 4].facade.y) < 0.04)) --end;
   return {pts.begin(), pts.begin() + static_cast<long>(end)};
+}
+
+bool debugEnabled() {
+  static const bool on = std::getenv("SHAOBING_VISION_DEBUG") != nullptr;
+  return on;
 }
 
 }  // namespace
@@ -117,7 +125,7 @@ Judgement judgeTrack(const std::vector<TrackPoint>& all, const Facade& facade, c
   // The speed over the last part of the track.
   const double v_end = -(cq[1] + 2 * cq[2] * tau.back());
   const bool heavy = accel > 5.5 && accel < 14.5 && duration >= 0.4;
-  const bool light = !heavy && accel > -2.0 && accel < 14.5 && v_end >= 1.2 && -cl[1] >= 1.0;
+  const bool light = !heavy && accel > -2.0 && accel < 14.5 && v_end >= p.min_steady_mps && -cl[1] >= 0.8 * p.min_steady_mps;
   if (!heavy && !light) {
     j.reason = accel >= 14.5 ? "accelerates faster than gravity" : "too slow or decelerating";
     return j;
@@ -201,7 +209,9 @@ struct FallDetector::Impl {
   cv::Mat kernel = cv::getStructuringElement(cv::MORPH_RECT, {3, 3});
   double start_t = NAN;
   double sigma = 3;
+  double noise_gain = 1;
   std::vector<Track> tracks;
+  std::vector<FallDecision> recent;  // decisions of the last seconds, to fold split tracks
   long next_id = 1;
   DetectorStats st;
 
@@ -259,7 +269,7 @@ struct FallDetector::Impl {
     st.noise_sigma = sigma;
     cv::dilate(scaled, hi, kernel);
     cv::erode(scaled, lo, kernel);
-    const double thr = std::max(p.min_contrast, p.k_sigma * sigma);
+    const double thr = std::max(p.min_contrast, p.k_sigma * sigma) * noise_gain;
     // Foreground where the frame leaves the neighbourhood range of the background.
     cv::Mat above, below;
     cv::subtract(f32, hi, above);
@@ -284,6 +294,15 @@ struct FallDetector::Impl {
       if (extent > std::max(4.0, p.max_object_m * ppm) + 2) continue;
       if (extent >= 5 && extent >= 2.5 * std::min(w, h) && area < 0.6 * w * h) continue;
       blobs.push_back(b);
+    }
+    // Noise the robust estimate does not capture (compression blocks, heavy
+    // tails at night) shows up as many small blobs: raise the threshold until a
+    // frame has only a handful, and lower it again slowly. Streaks (rain) are
+    // already filtered out and do not count.
+    if (blobs.size() > 30) {
+      noise_gain = std::min(noise_gain * 1.12, 4.0);
+    } else if (blobs.size() < 8) {
+      noise_gain = std::max(noise_gain * 0.99, 1.0);
     }
     return blobs;
   }
@@ -318,6 +337,7 @@ struct FallDetector::Impl {
   }
 
   void associate(std::vector<Blob>& blobs, double t, bool disturbed) {
+    const bool cluttered = blobs.size() > 30;
     struct Pair {
       double d;
       size_t track, blob;
@@ -327,7 +347,9 @@ struct FallDetector::Impl {
       cv::Point2d at;
       double gate;
       predict(tracks[i], t, &at, &gate);
+      // Among many blobs (rain, flicker) a wide gate links unrelated ones.
       if (disturbed) gate = std::min(gate, 6.0 * p.scale);
+      if (cluttered && tracks[i].points.size() >= 3) gate = std::min(gate, 3.0 * p.scale + 2);
       for (size_t j = 0; j < blobs.size(); ++j) {
         const double d = cv::norm(blobs[j].px - at);
         if (d <= gate) pairs.push_back({d, i, j});
@@ -352,6 +374,25 @@ struct FallDetector::Impl {
     }
   }
 
+  // A track that picks up a fall already whistled (the object was lost for a
+  // moment and found again) is the same fall.
+  bool continuesEarlierFall(const Track& tr, const FallDecision& cand) {
+    const TrackPoint& a = tr.points.front();
+    recent.erase(std::remove_if(recent.begin(), recent.end(),
+                                [&](const FallDecision& d) { return a.t - d.release_time > 8; }),
+                 recent.end());
+    for (const auto& d : recent) {
+      if (std::abs(cand.facade_x_m - d.facade_x_m) > 3.5) continue;
+      if (std::abs(cand.release_time - d.release_time) < 0.6) return true;
+      const double dt = a.t - d.release_time;
+      if (dt <= 0) continue;
+      const double expected = d.heavy ? d.release_height_m - 0.5 * 9.81 * dt * dt
+                                      : d.release_height_m - std::max(d.speed_mps, 1.0) * dt;
+      if (std::abs(a.facade.y - std::max(expected, 0.0)) < 3.0 + 0.25 * (d.release_height_m - a.facade.y)) return true;
+    }
+    return false;
+  }
+
   TrackPoint point(const Blob& b, double t) const { return {t, b.px, facade.toFacade(b.px), b.area}; }
 
   void judge(Track& tr, double now, bool final, std::vector<FallDecision>& out) {
@@ -359,12 +400,26 @@ struct FallDetector::Impl {
     const double duration = tr.points.back().t - tr.points.front().t;
     if (!final && duration < p.decide_after_s) return;
     Judgement j = judgeTrack(tr.points, facade, p, cfg.min_floor, final);
+    if (debugEnabled() && (final || j.ok) && tr.points.size() >= 4) {
+      const auto& a = tr.points.front();
+      const auto& b = tr.points.back();
+      double area = 0;
+      for (const auto& q : tr.points) area += q.area_px / tr.points.size();
+      std::fprintf(stderr, "track %ld %s t %.2f-%.2f n %zu (%.1f,%.1f)->(%.1f,%.1f) m px (%.0f,%.0f) area %.1f: %s\n",
+                   tr.id, final ? "ended" : "open", a.t, b.t, tr.points.size(), a.facade.x, a.facade.y, b.facade.x,
+                   b.facade.y, b.px.x, b.px.y, area, j.ok ? "FALL" : j.reason.c_str());
+    }
     if (!j.ok) {
       if (final && tr.points.size() >= 6 && tr.points.front().facade.y - tr.points.back().facade.y > 1.0) ++st.rejected;
       return;
     }
     tr.decided = true;
+    if (continuesEarlierFall(tr, j.decision)) {
+      ++st.duplicates;
+      return;
+    }
     j.decision.decided_at = now;
+    recent.push_back(j.decision);
     ++st.decisions;
     out.push_back(std::move(j.decision));
   }

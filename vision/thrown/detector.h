@@ -24,12 +24,13 @@ struct DetectorParams {
   double bg_alpha = 0.05;      // background learning rate per frame
   double k_sigma = 4.0;        // foreground threshold in units of the noise
   double min_contrast = 7;     // and at least this many grey levels
-  int max_blobs = 40;          // more blobs in one frame: the frame is disturbed (rain, shake)
+  int max_blobs = 120;         // more blobs in one frame: the frame is disturbed (rain, shake)
   double max_object_m = 0.9;   // blobs wider than this on the facade are not thrown objects
   double lost_after_s = 0.3;   // a track without a blob for this long has ended
   double min_fall_m = 2.0;     // vertical drop before a track can be judged a fall
   double decide_after_s = 0.5; // a falling track is judged once it is this long
   double max_horizontal_mps = 3.0;
+  double min_steady_mps = 2.2;  // light objects (paper, bags) fall at least this fast; leaves slower
   double max_sway_m = 0.45;    // rms of x around a straight line (leaves sway more)
 };
 
@@ -64,6 +65,7 @@ struct DetectorStats {
   long blobs = 0;
   long tracks = 0;
   long decisions = 0;
+  long duplicates = 0;  // tracks found to continue a fall already decided
   long rejected = 0;  // tracks that moved down but were not judged falls
   double noise_sigma = 0;
 };

@@ -151,6 +151,10 @@ std::vector<ThrownObjectEvent> ThrownObjectPipeline::finish(double t) {
   return out;
 }
 
+void ThrownObjectPipeline::idle(double now) {
+  if (options_.evidence && !pending_.empty()) writeDueClips(now, false);
+}
+
 ThrownObjectEvent ThrownObjectPipeline::build(FallDecision d, double t) {
   ThrownObjectEvent ev;
   whistle::Incident& inc = ev.incident;

@@ -56,6 +56,10 @@ class ThrownObjectPipeline {
   // End of input: judge the open tracks and write pending clips with what there is.
   std::vector<ThrownObjectEvent> finish(double t);
 
+  // No frame for a while: writes the clips whose post-roll ended before `now`
+  // (same clock as frame times) with the frames there are.
+  void idle(double now);
+
   // Called after each clip file is complete: (clip path, sha256 hex).
   void onClip(std::function<void(const std::string&, const std::string&)> fn) { on_clip_ = std::move(fn); }
 

@@ -1,0 +1,100 @@
+// The cameras: and vision: sections of the configuration.
+#include <gtest/gtest.h>
+
+#include "config/config.h"
+
+namespace shaobing::config {
+namespace {
+
+const char* kBase = "site: {id: s1}\n";
+
+const char* kCamera = R"(
+cameras:
+  - id: b3-east
+    grid: g-03
+    location: {building: "3"}
+    offline_after: 20s
+    thrown_object:
+      calibration:
+        image_points: [[100, 700], [1180, 690], [1100, 60], [180, 70]]
+        facade_points_m: [[0, 3], [40, 3], [40, 54], [0, 54]]
+        floor_height_m: 3.0
+        floors: 18
+      masks: [[[10, 10], [50, 10], [50, 50]]]
+      column_width_m: 3.2
+      column_origin_m: 1.2
+)";
+
+std::string messages(const LoadResult& r) {
+  std::string out;
+  for (const auto& m : r.messages()) out += m + "\n";
+  return out;
+}
+
+TEST(CameraConfigTest, ReadsACalibratedCamera) {
+  LoadResult r = loadConfigString(std::string(kBase) + kCamera);
+  ASSERT_TRUE(r.ok()) << messages(r);
+  ASSERT_EQ(r.config->cameras.size(), 1u);
+  const CameraConfig& c = r.config->cameras[0];
+  EXPECT_EQ(c.id, "b3-east");
+  EXPECT_EQ(c.source, "mqtt");
+  EXPECT_EQ(c.grid, "g-03");
+  EXPECT_EQ(c.location.building, "3");
+  EXPECT_DOUBLE_EQ(c.offline_after_s, 20);
+  ASSERT_TRUE(c.thrown_object);
+  EXPECT_EQ(c.thrown_object->calibration.floors, 18);
+  EXPECT_DOUBLE_EQ(c.thrown_object->calibration.image_points[2].first, 1100);
+  EXPECT_DOUBLE_EQ(c.thrown_object->calibration.facade_points_m[3].second, 54);
+  EXPECT_EQ(c.thrown_object->masks.size(), 1u);
+  EXPECT_DOUBLE_EQ(c.thrown_object->column_width_m, 3.2);
+  EXPECT_EQ(r.config->vision.evidence_dir, "/var/lib/shaobing/vision");
+  EXPECT_DOUBLE_EQ(r.config->vision.clip_pre_s, 5);
+  EXPECT_DOUBLE_EQ(r.config->vision.clip_post_s, 5);
+  EXPECT_EQ(r.config->findCamera("b3-east"), &c);
+  EXPECT_EQ(r.config->findCamera("nope"), nullptr);
+}
+
+TEST(CameraConfigTest, ThreeImagePointsAreAnErrorWithItsLine) {
+  std::string text = std::string(kBase) + kCamera;
+  text.replace(text.find("[[100, 700], "), 13, "[");
+  LoadResult r = loadConfigString(text, "cam.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(messages(r).find("cam.yaml:10:"), std::string::npos) << messages(r);
+  EXPECT_NE(messages(r).find("cameras[0].thrown_object.calibration.image_points"), std::string::npos) << messages(r);
+}
+
+TEST(CameraConfigTest, CollinearCalibrationPointsAreRejected) {
+  std::string text = std::string(kBase) + kCamera;
+  text.replace(text.find("[[0, 3], [40, 3], [40, 54], [0, 54]]"), 36, "[[0, 3], [20, 3], [40, 3], [0, 54]]");
+  LoadResult r = loadConfigString(text);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(messages(r).find("on one line"), std::string::npos) << messages(r);
+}
+
+TEST(CameraConfigTest, UrlSourceNeedsAUrlAndTyposAreReported) {
+  LoadResult r = loadConfigString(std::string(kBase) +
+                                  "cameras:\n  - id: c1\n    source: url\n  - id: c2\n    ofline_after: 5s\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(messages(r).find("cameras[0].url: required when source is url"), std::string::npos) << messages(r);
+  EXPECT_NE(messages(r).find("ofline_after"), std::string::npos) << messages(r);
+}
+
+TEST(CameraConfigTest, CameraIdsMustNotCollideWithDevices) {
+  LoadResult r = loadConfigString(std::string(kBase) +
+                                  "devices:\n  - {id: gate, kind: access}\ncameras:\n  - id: gate\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(messages(r).find("already used"), std::string::npos) << messages(r);
+}
+
+TEST(CameraConfigTest, VisionSectionSetsEvidenceRetention) {
+  LoadResult r = loadConfigString(std::string(kBase) +
+                                  "vision: {evidence_dir: /data/ev, evidence_max_total: 10GiB, clip_pre: 3s, clip_post: 8s}\n");
+  ASSERT_TRUE(r.ok()) << messages(r);
+  EXPECT_EQ(r.config->vision.evidence_dir, "/data/ev");
+  EXPECT_EQ(r.config->vision.evidence_max_bytes, 10LL << 30);
+  EXPECT_DOUBLE_EQ(r.config->vision.clip_pre_s, 3);
+  EXPECT_DOUBLE_EQ(r.config->vision.clip_post_s, 8);
+}
+
+}  // namespace
+}  // namespace shaobing::config

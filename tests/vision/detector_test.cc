@@ -1,0 +1,169 @@
+// Trajectory judgement on synthetic tracks, and the whole detector on rendered
+// facade scenes (real frames: facade, windows, noise, a falling object).
+#include "vision/thrown/detector.h"
+
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+#include <functional>
+
+#include "vision/synth/render.h"
+#include "vision/synth/scene.h"
+
+namespace shaobing::vision {
+namespace {
+
+// A facade seen straight on at 20 px/m: 40 m wide, 18 floors of 3 m.
+config::ThrownObjectConfig flatFacade() {
+  config::ThrownObjectConfig t;
+  t.calibration.image_points = {{{0, 1200}, {800, 1200}, {800, 120}, {0, 120}}};
+  t.calibration.facade_points_m = {{{0, 0}, {40, 0}, {40, 54}, {0, 54}}};
+  t.calibration.floor_height_m = 3.0;
+  t.calibration.floors = 18;
+  return t;
+}
+
+// Samples a motion (x(t), z(t)) at 25 fps from t0 to t1 seconds after release.
+std::vector<TrackPoint> sample(const Facade& f, double t0, double t1,
+                               const std::function<cv::Point2d(double)>& motion) {
+  std::vector<TrackPoint> out;
+  for (double t = t0; t <= t1 + 1e-9; t += 0.04) {
+    const cv::Point2d m = motion(t);
+    out.push_back({100 + t, f.toImage(m), m, 4});
+  }
+  return out;
+}
+
+TEST(JudgeTrackTest, FreeFallIsTracedBackToItsFloorEvenWhenSeenLate) {
+  Facade f(flatFacade());
+  const double z0 = 27 + 1.1;  // floor 10 sill height
+  // First seen 0.3 s after release, already falling.
+  auto pts = sample(f, 0.3, 1.2, [&](double t) { return cv::Point2d(12.0 + 0.5 * t, z0 - 0.5 * 9.81 * t * t); });
+  Judgement j = judgeTrack(pts, f, {}, 2, false);
+  ASSERT_TRUE(j.ok) << j.reason;
+  EXPECT_TRUE(j.decision.heavy);
+  EXPECT_EQ(j.decision.floor, 10);
+  EXPECT_LE(j.decision.floor_lo, 10);
+  EXPECT_GE(j.decision.floor_hi, 10);
+  EXPECT_NEAR(j.decision.release_time, 100.0, 0.08);
+  EXPECT_NEAR(j.decision.release_height_m, z0, 0.3);
+  EXPECT_NEAR(j.decision.facade_x_m, 12.0, 0.3);
+  EXPECT_NEAR(j.decision.acceleration_mps2, 9.81, 1.0);
+  EXPECT_GT(j.decision.confidence, 0.5);
+  ASSERT_FALSE(j.decision.fitted_path.empty());
+  // The fitted path starts at the release point.
+  EXPECT_NEAR(cv::norm(j.decision.fitted_path.front() - f.toImage({12.0, z0})), 0, 8);
+}
+
+TEST(JudgeTrackTest, LightObjectFallingSteadilyIsAcceptedAsASteadyFall) {
+  Facade f(flatFacade());
+  const double vt = 3.0, z0 = 15 + 1.0;  // floor 6
+  auto drop = [&](double t) { return vt * vt / 9.81 * std::log(std::cosh(9.81 * t / vt)); };
+  auto pts = sample(f, 0.12, 1.6, [&](double t) { return cv::Point2d(20 + 0.2 * std::sin(2 * t), z0 - drop(t)); });
+  Judgement j = judgeTrack(pts, f, {}, 2, false);
+  ASSERT_TRUE(j.ok) << j.reason;
+  EXPECT_FALSE(j.decision.heavy);
+  EXPECT_NEAR(j.decision.floor, 6, 1);
+  EXPECT_NEAR(j.decision.release_time, 100.0, 0.3);
+}
+
+TEST(JudgeTrackTest, BirdsLeavesAndRisingThingsAreRejected) {
+  Facade f(flatFacade());
+  // A bird diving at 4 m/s while flying sideways at 8 m/s.
+  auto bird = sample(f, 0, 1.0, [](double t) { return cv::Point2d(5 + 8 * t, 30 - 4 * t); });
+  Judgement jb = judgeTrack(bird, f, {}, 2, false);
+  EXPECT_FALSE(jb.ok);
+  EXPECT_EQ(jb.reason, "moves sideways");
+  // A leaf swaying 1 m either side while sinking at 1.2 m/s.
+  auto leaf = sample(f, 0, 3.0, [](double t) { return cv::Point2d(15 + 1.0 * std::sin(2 * M_PI * 0.5 * t), 12 - 1.2 * t); });
+  Judgement jl = judgeTrack(leaf, f, {}, 2, true);
+  EXPECT_FALSE(jl.ok);
+  EXPECT_EQ(jl.reason, "sways");
+  // Something rising.
+  auto up = sample(f, 0, 1.0, [](double t) { return cv::Point2d(15, 10 + 3 * t); });
+  EXPECT_FALSE(judgeTrack(up, f, {}, 2, true).ok);
+  // A gliding descent of 0.6 m/s.
+  auto glide = sample(f, 0, 4.0, [](double t) { return cv::Point2d(15 + 0.3 * t, 20 - 0.6 * t); });
+  EXPECT_FALSE(judgeTrack(glide, f, {}, 2, true).ok);
+  // Faster than gravity (e.g. a streak mistaken for an object).
+  auto fast = sample(f, 0, 0.6, [](double t) { return cv::Point2d(15, 40 - 20 * t * t); });
+  EXPECT_FALSE(judgeTrack(fast, f, {}, 2, false).ok);
+}
+
+TEST(JudgeTrackTest, FallsFromBelowTheMinimumFloorDoNotWhistle) {
+  Facade f(flatFacade());
+  auto pts = sample(f, 0.1, 1.0, [](double t) { return cv::Point2d(10, 7.1 - 4.9 * t * t); });  // floor 3
+  Judgement low = judgeTrack(pts, f, {}, 5, true);
+  EXPECT_FALSE(low.ok);
+  EXPECT_EQ(low.reason, "starts below floor 5");
+  EXPECT_TRUE(judgeTrack(pts, f, {}, 2, true).ok);
+}
+
+config::ThrownObjectConfig fromScene(const synth::Scene& s) {
+  config::ThrownObjectConfig t;
+  for (int i = 0; i < 4; ++i) {
+    t.calibration.image_points[i] = {s.calibration.image_points[i].x, s.calibration.image_points[i].y};
+    t.calibration.facade_points_m[i] = {s.calibration.facade_points_m[i].x, s.calibration.facade_points_m[i].y};
+  }
+  t.calibration.floor_height_m = s.calibration.floor_height_m;
+  t.calibration.floors = s.calibration.floors;
+  return t;
+}
+
+std::vector<FallDecision> runScene(const synth::Scene& scene) {
+  FallDetector det(fromScene(scene), {scene.pose.width, scene.pose.height});
+  synth::SceneRenderer renderer(scene);
+  std::vector<FallDecision> out;
+  cv::Mat gray;
+  for (int i = 0; i < scene.frame_count; ++i) {
+    cv::cvtColor(renderer.render(i), gray, cv::COLOR_BGR2GRAY);
+    for (auto& d : det.process(gray, i / scene.fps)) out.push_back(d);
+  }
+  for (auto& d : det.flush(scene.frame_count / scene.fps)) out.push_back(d);
+  return out;
+}
+
+TEST(FallDetectorTest, RenderedDropsAreFoundOnTheirFloorsSoonAfterRelease) {
+  synth::SceneRecipe r;
+  r.name = "unit";
+  r.seed = 4242;
+  r.events = 2;
+  r.heavy_fraction = 1.0;
+  r.small_weight = 0;
+  r.medium_weight = 0;
+  r.distractors = {synth::Distractor::Noise};
+  const synth::Scene scene = synth::makeScene(r);
+  const auto decisions = runScene(scene);
+  ASSERT_EQ(decisions.size(), scene.events.size());
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    const auto& d = decisions[i];
+    const auto& e = scene.events[i];
+    EXPECT_NEAR(d.floor, e.floor, 1) << "event " << i;
+    EXPECT_NEAR(d.release_time, e.release_time_s, 0.3);
+    EXPECT_NEAR(d.facade_x_m, e.motion.release.x, 2.5);
+    EXPECT_GT(d.decided_at, e.release_time_s);
+    EXPECT_LT(d.decided_at, e.release_time_s + 1.5);
+  }
+}
+
+TEST(FallDetectorTest, DistractorsAloneRaiseNothing) {
+  synth::SceneRecipe r;
+  r.name = "unit-distractors";
+  r.seed = 77;
+  r.duration_s = 20;
+  r.distractors = {synth::Distractor::Noise, synth::Distractor::Birds, synth::Distractor::Leaves,
+                   synth::Distractor::WindowLights, synth::Distractor::Exposure, synth::Distractor::Insect};
+  const synth::Scene scene = synth::makeScene(r);
+  EXPECT_TRUE(runScene(scene).empty());
+}
+
+TEST(FallDetectorTest, FramesOfTheWrongSizeAreIgnored) {
+  FallDetector det(flatFacade(), {800, 1300});
+  cv::Mat wrong(100, 100, CV_8UC1, cv::Scalar(50));
+  EXPECT_TRUE(det.process(wrong, 1.0).empty());
+  EXPECT_EQ(det.stats().frames, 1);
+}
+
+}  // namespace
+}  // namespace shaobing::vision
