@@ -204,8 +204,11 @@ struct FallDetector::Impl {
   cv::Size full, small;
   cv::Rect roi;        // analysis pixels
   cv::Mat mask;        // roi-sized, 255 where analysed
+  cv::Mat not_mask;
   cv::Mat bg;          // CV_32F, roi-sized
-  cv::Mat f32, scaled, hi, lo, diff, fg, labels, stats, centroids;
+  cv::Mat bg8, normalised, hi, lo, above, below, diff, fg, labels, stats, centroids;
+  double bg_mean = 0;
+  long frame_no = 0;
   cv::Mat kernel = cv::getStructuringElement(cv::MORPH_RECT, {3, 3});
   double start_t = NAN;
   double sigma = 3;
@@ -231,6 +234,7 @@ struct FallDetector::Impl {
       for (const auto& q : m) poly.emplace_back(cvRound(q.first / p.scale) - roi.x, cvRound(q.second / p.scale) - roi.y);
       cv::fillPoly(mask, std::vector<std::vector<cv::Point>>{poly}, 0);
     }
+    cv::bitwise_not(mask, not_mask);
   }
 
   cv::Point2d toFull(double x, double y) const {
@@ -239,45 +243,81 @@ struct FallDetector::Impl {
 
   // Robust noise estimate from a sparse grid of background differences.
   double estimateSigma(const cv::Mat& f, const cv::Mat& b) const {
-    std::vector<float> d;
+    std::vector<int> d;
     d.reserve(4096);
     for (int y = 2; y < f.rows; y += 7) {
-      const float* fp = f.ptr<float>(y);
-      const float* bp = b.ptr<float>(y);
+      const uchar* fp = f.ptr<uchar>(y);
+      const uchar* bp = b.ptr<uchar>(y);
       const uchar* mp = mask.ptr<uchar>(y);
       for (int x = 3; x < f.cols; x += 7) {
-        if (mp[x]) d.push_back(std::abs(fp[x] - bp[x]));
+        if (mp[x]) d.push_back(std::abs(int(fp[x]) - int(bp[x])));
       }
     }
     if (d.size() < 16) return sigma;
     auto mid = d.begin() + static_cast<long>(d.size() / 2);
     std::nth_element(d.begin(), mid, d.end());
-    return 1.4826 * *mid;
+    // Integer differences: interpolate the median of |noise| between levels.
+    const double below = static_cast<double>(std::count_if(d.begin(), d.end(), [&](int v) { return v < *mid; }));
+    const double at = static_cast<double>(std::count(d.begin(), d.end(), *mid));
+    const double med = *mid - 0.5 + (d.size() / 2.0 - below) / std::max(at, 1.0);
+    return 1.4826 * std::max(med, 0.1);
+  }
+
+  // Mean over a sparse grid of the detection area.
+  double sampledMean(const cv::Mat& m) const {
+    double sum = 0;
+    long n = 0;
+    for (int y = 1; y < m.rows; y += 5) {
+      const uchar* row = m.ptr<uchar>(y);
+      const uchar* mp = mask.ptr<uchar>(y);
+      for (int x = 2; x < m.cols; x += 5) {
+        if (mp[x]) {
+          sum += row[x];
+          ++n;
+        }
+      }
+    }
+    return n ? sum / n : 0;
+  }
+
+  // The background's 8-bit copy and its 3×3 neighbourhood range; the
+  // background changes slowly, so this is refreshed every few frames.
+  void refreshBackground() {
+    bg.convertTo(bg8, CV_8U);
+    cv::dilate(bg8, hi, kernel);
+    cv::erode(bg8, lo, kernel);
+    // Outside the detection area the range is [0, 255]: nothing there is foreground.
+    hi.setTo(255, not_mask);
+    lo.setTo(0, not_mask);
+    bg_mean = sampledMean(bg8);
   }
 
   std::vector<Blob> findBlobs(const cv::Mat& gray) {
-    gray(roi).convertTo(f32, CV_32F);
+    const cv::Mat g = gray(roi);
     if (bg.empty()) {
-      f32.copyTo(bg);
+      g.convertTo(bg, CV_32F);
+      refreshBackground();
       return {};
     }
-    const double mf = cv::mean(f32, mask)[0], mb = cv::mean(bg, mask)[0];
-    const double gain = mb > 1 ? std::clamp(mf / mb, 0.2, 5.0) : 1.0;
-    scaled = bg * gain;
-    const double s = estimateSigma(f32, scaled);
-    sigma = 0.8 * sigma + 0.2 * s;
+    ++frame_no;
+    // Global exposure changes: compare the frame scaled back to the background's level.
+    const double gain = bg_mean > 1 ? std::clamp(sampledMean(g) / bg_mean, 0.2, 5.0) : 1.0;
+    const cv::Mat* f = &g;
+    if (std::abs(gain - 1) > 0.01) {
+      g.convertTo(normalised, CV_8U, 1.0 / gain);
+      f = &normalised;
+    }
+    sigma = 0.8 * sigma + 0.2 * estimateSigma(*f, bg8);
     st.noise_sigma = sigma;
-    cv::dilate(scaled, hi, kernel);
-    cv::erode(scaled, lo, kernel);
     const double thr = std::max(p.min_contrast, p.k_sigma * sigma) * noise_gain;
-    // Foreground where the frame leaves the neighbourhood range of the background.
-    cv::Mat above, below;
-    cv::subtract(f32, hi, above);
-    cv::subtract(lo, f32, below);
+    // Foreground where the frame leaves the neighbourhood range of the background
+    // (robust to sub-pixel shake on edges); 8-bit saturating arithmetic.
+    cv::subtract(*f, hi, above);
+    cv::subtract(lo, *f, below);
     cv::max(above, below, diff);
     cv::compare(diff, thr, fg, cv::CMP_GT);
-    fg &= mask;
-    cv::accumulateWeighted(f32, bg, p.bg_alpha);
+    if (frame_no % 2 == 0) cv::accumulateWeighted(g, bg, 2 * p.bg_alpha);
+    if (frame_no % 4 == 0) refreshBackground();
     const int count = cv::connectedComponentsWithStats(fg, labels, stats, centroids, 8, CV_32S);
     std::vector<Blob> blobs;
     for (int i = 1; i < count; ++i) {
@@ -475,8 +515,8 @@ const DetectorStats& FallDetector::stats() const { return impl_->st; }
 
 size_t FallDetector::memoryBytes() const {
   size_t total = 0;
-  for (const cv::Mat* m : {&impl_->mask, &impl_->bg, &impl_->f32, &impl_->scaled, &impl_->hi, &impl_->lo, &impl_->diff,
-                           &impl_->fg, &impl_->labels}) {
+  for (const cv::Mat* m : {&impl_->mask, &impl_->bg, &impl_->bg8, &impl_->normalised, &impl_->hi, &impl_->lo,
+                           &impl_->above, &impl_->below, &impl_->diff, &impl_->fg, &impl_->labels}) {
     total += m->total() * m->elemSize();
   }
   for (const auto& tr : impl_->tracks) total += tr.points.capacity() * sizeof(TrackPoint);
