@@ -9,12 +9,14 @@ namespace shaobing::cli {
 void registerCheckConfig(CLI::App& app, int& exit_code);
 void registerReport(CLI::App& app, int& exit_code);
 void registerReplay(CLI::App& app, int& exit_code);
+void registerFeedCamera(CLI::App& app, int& exit_code);
 void registerWhistles(CLI::App& app, int& exit_code);
 
 inline void registerCommands(CLI::App& app, int& exit_code) {
   registerCheckConfig(app, exit_code);
   registerReport(app, exit_code);
   registerReplay(app, exit_code);
+  registerFeedCamera(app, exit_code);
   registerWhistles(app, exit_code);
 }
 

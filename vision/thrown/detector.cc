@@ -24,7 +24,6 @@ struct Track {
   long id = 0;
   std::vector<TrackPoint> points;
   bool decided = false;
-  bool judged_final = false;
   double last_t() const { return points.back().t; }
 };
 
@@ -74,17 +73,28 @@ Judgement judgeTrack(const std::vector<TrackPoint>& all, const Facade& facade, c
   Judgement j;
   const std::vector<TrackPoint> pts = trimRest(all);
   const size_t n = pts.size();
-  if (n < 6) {
+  if (n < 8) {
     j.reason = "too short";
     return j;
   }
   const double t0 = pts.front().t, duration = pts.back().t - t0;
   const double fall = pts.front().facade.y - pts.back().facade.y;
-  if (duration < 0.25) {
+  if (duration < 0.3) {
     j.reason = "too brief";
     return j;
   }
-  if (fall < (final ? 0.75 : 1.0) * p.min_fall_m) {
+  // A real object is seen in most frames; noise linked across gaps is not.
+  double frame_dt = duration;
+  for (size_t i = 1; i < n; ++i) frame_dt = std::min(frame_dt, pts[i].t - pts[i - 1].t);
+  const double density = n * std::max(frame_dt, 1e-3) / std::max(duration, 1e-3);
+  if (density < (n >= 20 ? 0.35 : 0.6)) {
+    j.reason = "seen in too few frames";
+    return j;
+  }
+  // A short fall seen to its end (a low floor, or an object lost near the ground)
+  // may still be judged if it is long enough to show gravity.
+  const bool short_final = final && n >= 10 && density >= 0.75;
+  if (fall < (short_final ? 0.5 : final ? 0.75 : 1.0) * p.min_fall_m) {
     j.reason = "not falling far enough";
     return j;
   }
@@ -124,8 +134,12 @@ Judgement judgeTrack(const std::vector<TrackPoint>& all, const Facade& facade, c
   }
   // The speed over the last part of the track.
   const double v_end = -(cq[1] + 2 * cq[2] * tau.back());
-  const bool heavy = accel > 5.5 && accel < 14.5 && duration >= 0.4;
+  const bool heavy = accel > 5.5 && accel < 14.5 && duration >= 0.35;
   const bool light = !heavy && accel > -2.0 && accel < 14.5 && v_end >= p.min_steady_mps && -cl[1] >= 0.8 * p.min_steady_mps;
+  if (!heavy && fall < (final ? 0.75 : 1.0) * p.min_fall_m) {
+    j.reason = "not falling far enough";
+    return j;
+  }
   if (!heavy && !light) {
     j.reason = accel >= 14.5 ? "accelerates faster than gravity" : "too slow or decelerating";
     return j;
@@ -174,7 +188,9 @@ Judgement judgeTrack(const std::vector<TrackPoint>& all, const Facade& facade, c
   }
   const double spread = 0.45 + 1.5 * rms_q + (heavy ? 0.0 : 0.5) + std::max(0.0, -tau_rel - 0.3) * 0.8;
   d.floor_lo = facade.floorAt(z_rel - spread);
-  d.floor_hi = facade.floorAt(z_rel + spread);
+  // A steady fall says little about how long the object fell unseen before it was
+  // first picked up (faint objects at night): the origin may be higher.
+  d.floor_hi = facade.floorAt(z_rel + spread + (heavy ? 0.0 : 2 * facade.floorHeight()));
   d.column = facade.columnAt(d.facade_x_m);
   const double fit_quality = std::exp(-rms_q / std::max(tol, 1e-6));
   const double support = std::min(1.0, duration / 1.0) * std::min(1.0, n / 15.0);
@@ -373,7 +389,7 @@ struct FallDetector::Impl {
     } else {
       *at = b.px + v * dt;
     }
-    *gate = 5.0 + 0.35 * cv::norm(v) * dt + 4 * p.scale;
+    *gate = 5.0 + 0.35 * cv::norm(v) * dt + 60 * dt * dt + 4 * p.scale;
   }
 
   void associate(std::vector<Blob>& blobs, double t, bool disturbed) {

@@ -26,7 +26,7 @@ struct DetectorParams {
   double min_contrast = 7;     // and at least this many grey levels
   int max_blobs = 120;         // more blobs in one frame: the frame is disturbed (rain, shake)
   double max_object_m = 0.9;   // blobs wider than this on the facade are not thrown objects
-  double lost_after_s = 0.3;   // a track without a blob for this long has ended
+  double lost_after_s = 0.45;  // a track without a blob for this long has ended
   double min_fall_m = 2.0;     // vertical drop before a track can be judged a fall
   double decide_after_s = 0.5; // a falling track is judged once it is this long
   double max_horizontal_mps = 3.0;
