@@ -90,6 +90,7 @@ int main(int argc, char** argv) {
   uint64_t seed = 1;
   bool quick = false;
   bool reuse = false;
+  int scale = 0;
   double events_minutes = 0, distractor_minutes = 0;
   std::string keep_dir;
   std::string camera_id = "synth-cam";
@@ -101,6 +102,7 @@ int main(int argc, char** argv) {
   app.add_option("--events-minutes", events_minutes, "footage of the events set (default 15)");
   app.add_option("--distractor-minutes", distractor_minutes, "footage of the distractors-only set (default 12)");
   app.add_option("--keep", keep_dir, "write scenes, configs and replay output here and keep them");
+  app.add_option("--scale", scale, "passed to shaobing replay: analysis resolution divisor (0 = its default)");
   app.add_flag("--reuse", reuse, "with --keep: reuse videos already rendered there by an earlier run");
   app.add_option("--camera-id", camera_id, "camera id used in the replay config");
   app.add_option("--x-tolerance", x_tolerance, "metres along the facade a whistle may be off and still match");
@@ -155,7 +157,12 @@ int main(int argc, char** argv) {
     std::ofstream(config) << replayConfig(scene, camera_id, (work / "state").string());
     const std::string out_path = (work / (recipe.name + ".replay.out")).string();
     const std::string err_path = (work / (recipe.name + ".replay.err")).string();
-    const RunOutcome run = runToFiles({shaobing, "replay", "--config", config, "--camera", camera_id, written.video_path},
+    std::vector<std::string> argv{shaobing, "replay", "--config", config, "--camera", camera_id, written.video_path};
+    if (scale > 0) {
+      argv.push_back("--scale");
+      argv.push_back(std::to_string(scale));
+    }
+    const RunOutcome run = runToFiles(argv,
                                       out_path, err_path, std::max(120.0, 10 * scene.duration()));
     replay_s += run.seconds;
     std::vector<synth::ReplayWhistle> whistles;
