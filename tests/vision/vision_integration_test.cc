@@ -106,6 +106,19 @@ TEST(ReplayTest, BadArgumentsExitTwoWithAReason) {
   EXPECT_EQ(bad.exit_code, 2) << bad.err;
 }
 
+TEST(FeedCameraTest, RefusesUnknownCamerasAndUnreadableVideos) {
+  TempDir dir;
+  const synth::Scene scene = oneDrop(31);
+  const std::string config = dir.write("feed.yaml", "site: {id: t1}\nstate_dir: " + dir.file("state") + "\n" +
+                                                        synth::cameraConfigYaml(scene, "cam-1"));
+  RunResult unknown = runCommand({kShaobingPath, "feed-camera", "--config", config, "--camera", "cam-9", dir.file("x.avi")}, 30s);
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("no MQTT camera 'cam-9'"), std::string::npos) << unknown.err;
+  RunResult missing = runCommand({kShaobingPath, "feed-camera", "--config", config, "--camera", "cam-1", dir.file("x.avi")}, 30s);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("cannot open video"), std::string::npos) << missing.err;
+}
+
 class VisionDaemonTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -5,7 +5,6 @@
 // a camera configuration end to end and by the demo.
 #include <mqtt/async_client.h>
 #include <opencv2/imgcodecs.hpp>
-#include <opencv2/videoio.hpp>
 
 #include <chrono>
 #include <iostream>
@@ -13,6 +12,7 @@
 
 #include "config/config.h"
 #include "tools/shaobing/commands.h"
+#include "vision/recording.h"
 
 namespace shaobing::cli {
 namespace {
@@ -34,15 +34,12 @@ int runFeed(const FeedArgs& a) {
     std::cerr << a.config_path << ": no MQTT camera '" << a.camera << "' under cameras:\n";
     return 2;
   }
-  cv::VideoCapture cap;
-  bool raw = false;
-  if (cap.open(a.video, cv::CAP_FFMPEG)) raw = cap.set(cv::CAP_PROP_FORMAT, -1);
-  if (!cap.isOpened() && !cap.open(a.video)) {
+  vision::Recording video;
+  if (!video.open(a.video)) {
     std::cerr << "cannot open video " << a.video << "\n";
     return 2;
   }
-  double fps = cap.get(cv::CAP_PROP_FPS);
-  if (!(fps > 1 && fps < 1000)) fps = 25;
+  const double fps = video.fps();
   const std::string topic = cfg.topicPrefix() + "/in/camera/" + cam->id + "/frame";
   try {
     ::mqtt::async_client client(cfg.local_broker.uri(), "shaobing-feed-" + cam->id, ::mqtt::create_options(MQTTVERSION_5));
@@ -54,15 +51,16 @@ int runFeed(const FeedArgs& a) {
     client.connect(opts)->wait();
     const auto start = std::chrono::system_clock::now();
     auto next = std::chrono::steady_clock::now();
-    cv::Mat frame;
+    std::shared_ptr<const std::string> encoded;
+    cv::Mat image;
     long n = 0;
-    while (cap.read(frame)) {
+    while (video.next(&encoded, &image)) {
       std::string jpeg;
-      if (raw && frame.rows == 1 && frame.cols > 4 && frame.data[0] == 0xFF && frame.data[1] == 0xD8) {
-        jpeg.assign(reinterpret_cast<const char*>(frame.data), frame.cols);
+      if (encoded) {
+        jpeg = *encoded;
       } else {
         std::vector<uchar> buf;
-        cv::imencode(".jpg", frame, buf, {cv::IMWRITE_JPEG_QUALITY, 85});
+        cv::imencode(".jpg", image, buf, {cv::IMWRITE_JPEG_QUALITY, 85});
         jpeg.assign(buf.begin(), buf.end());
       }
       const auto ts = std::chrono::duration_cast<std::chrono::milliseconds>(

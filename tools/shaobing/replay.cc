@@ -2,15 +2,13 @@
 // thrown-object pipeline on a recording as fast as it can and prints one JSON
 // line per whistle (docs/vision.md). Installers use it to check a camera's
 // calibration on a recording; the accuracy benchmark scores its output.
-#include <opencv2/videoio.hpp>
-
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
 
 #include "config/config.h"
 #include "tools/shaobing/commands.h"
+#include "vision/recording.h"
 #include "vision/thrown/pipeline.h"
 
 namespace shaobing::cli {
@@ -44,28 +42,13 @@ int runReplay(const ReplayArgs& a) {
   options.evidence = !a.evidence_dir.empty();
   if (options.evidence) cfg.vision.evidence_dir = a.evidence_dir;
   if (a.scale > 0) options.detector.scale = a.scale;
-  // Tuning knobs for development (not documented as a stable interface).
-  auto knob = [](const char* name, double& v) {
-    if (const char* e = std::getenv(name)) v = std::atof(e);
-  };
-  knob("SHAOBING_VISION_K_SIGMA", options.detector.k_sigma);
-  knob("SHAOBING_VISION_MIN_CONTRAST", options.detector.min_contrast);
-  knob("SHAOBING_VISION_MAX_SWAY", options.detector.max_sway_m);
-  knob("SHAOBING_VISION_MIN_FALL", options.detector.min_fall_m);
-  knob("SHAOBING_VISION_MIN_STEADY", options.detector.min_steady_mps);
 
-  cv::VideoCapture cap;
-  // Prefer the encoded frames as stored (MJPEG recordings): the same decode path as
-  // frames arriving over MQTT.
-  bool raw = false;
-  if (cap.open(a.video, cv::CAP_FFMPEG)) raw = cap.set(cv::CAP_PROP_FORMAT, -1);
-  if (!cap.isOpened() && !cap.open(a.video)) {
+  vision::Recording video;
+  if (!video.open(a.video)) {
     std::cerr << "cannot open video " << a.video << "\n";
     return 2;
   }
-  double fps = cap.get(cv::CAP_PROP_FPS);
-  if (!(fps > 1 && fps < 1000)) fps = 25;
-
+  const double fps = video.fps();
   vision::ThrownObjectPipeline pipeline(cfg, *camera, options);
   const std::string level = cfg.whistles.ruleFor("thrown_object").level;
   long index = 0, printed = 0;
@@ -85,19 +68,11 @@ int runReplay(const ReplayArgs& a) {
     }
   };
   const auto started = std::chrono::steady_clock::now();
-  cv::Mat frame;
-  while (cap.read(frame)) {
+  std::shared_ptr<const std::string> jpeg;
+  cv::Mat image;
+  while (video.next(&jpeg, &image)) {
     const double t = static_cast<double>(index) / fps;
-    std::vector<vision::ThrownObjectEvent> events;
-    const bool is_jpeg = raw && frame.rows == 1 && frame.type() == CV_8UC1 && frame.cols > 4 &&
-                         frame.data[0] == 0xFF && frame.data[1] == 0xD8;
-    if (is_jpeg) {
-      events = pipeline.pushJpeg(std::make_shared<const std::string>(reinterpret_cast<const char*>(frame.data),
-                                                                     static_cast<size_t>(frame.cols)),
-                                 t);
-    } else {
-      events = pipeline.pushFrame(frame, t);
-    }
+    const auto events = jpeg ? pipeline.pushJpeg(std::move(jpeg), t) : pipeline.pushFrame(image, t);
     print(events, index, t);
     ++index;
   }

@@ -1,0 +1,34 @@
+// See recording.h.
+#include "vision/recording.h"
+
+namespace shaobing::vision {
+
+bool Recording::open(const std::string& path) {
+  raw_ = false;
+  try {
+    if (cap_.open(path, cv::CAP_FFMPEG)) raw_ = cap_.set(cv::CAP_PROP_FORMAT, -1);
+    if (!cap_.isOpened() && !cap_.open(path)) return false;
+  } catch (const cv::Exception&) {
+    return false;
+  }
+  const double fps = cap_.get(cv::CAP_PROP_FPS);
+  fps_ = fps > 1 && fps < 1000 ? fps : 25;
+  return true;
+}
+
+bool Recording::next(std::shared_ptr<const std::string>* jpeg, cv::Mat* image) {
+  jpeg->reset();
+  image->release();
+  if (!cap_.read(frame_)) return false;
+  const bool is_jpeg = raw_ && frame_.rows == 1 && frame_.type() == CV_8UC1 && frame_.cols > 4 &&
+                       frame_.data[0] == 0xFF && frame_.data[1] == 0xD8;
+  if (is_jpeg) {
+    *jpeg = std::make_shared<const std::string>(reinterpret_cast<const char*>(frame_.data),
+                                                 static_cast<size_t>(frame_.cols));
+  } else {
+    *image = frame_;
+  }
+  return true;
+}
+
+}  // namespace shaobing::vision
