@@ -78,6 +78,9 @@ void parseThrownObject(MapReader& cam, CameraConfig& c) {
   r.number("column_width_m", t.column_width_m, 0.5, 50);
   r.number("column_origin_m", t.column_origin_m, -1000, 1000);
   r.integer("min_floor", t.min_floor, 1, 300);
+  if (r.integer("analysis_scale", t.analysis_scale, 1, 4) && t.analysis_scale == 3) {
+    r.error("analysis_scale", "must be 1, 2 or 4");
+  }
   c.thrown_object = std::move(t);
 }
 

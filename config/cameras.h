@@ -35,6 +35,7 @@ struct ThrownObjectConfig {
   double column_width_m = 0;    // > 0: report a window column, numbered from x = column_origin_m
   double column_origin_m = 0;
   int min_floor = 2;            // falls starting below this floor do not whistle
+  int analysis_scale = 1;       // analyse at full resolution / this (1, 2 or 4)
 };
 
 struct CameraConfig {

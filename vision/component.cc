@@ -24,6 +24,13 @@ constexpr size_t kMaxFrameBytes = 8u << 20;
 
 double secondsSince(SteadyTime from, SteadyTime to) { return std::chrono::duration<double>(to - from).count(); }
 
+// Pipeline options of a daemon camera: its configured analysis resolution.
+PipelineOptions cameraOptions() {
+  PipelineOptions o;
+  o.detector.scale = 0;
+  return o;
+}
+
 struct Frame {
   double t = 0;
   std::shared_ptr<const std::string> jpeg;  // MQTT frames
@@ -38,7 +45,7 @@ class Camera {
         cam_(cam),
         log_(logger("vision")),
         rlog_(log_),
-        pipeline_(cfg, cam, PipelineOptions{}),
+        pipeline_(cfg, cam, cameraOptions()),
         last_frame_(ctx.clock.steady()),
         c_frames_(ctx.counters.counter("vision." + cam.id + ".frames")),
         c_dropped_(ctx.counters.counter("vision." + cam.id + ".dropped")),

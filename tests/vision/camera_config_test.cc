@@ -23,6 +23,7 @@ cameras:
       masks: [[[10, 10], [50, 10], [50, 50]]]
       column_width_m: 3.2
       column_origin_m: 1.2
+      analysis_scale: 2
 )";
 
 std::string messages(const LoadResult& r) {
@@ -47,6 +48,7 @@ TEST(CameraConfigTest, ReadsACalibratedCamera) {
   EXPECT_DOUBLE_EQ(c.thrown_object->calibration.facade_points_m[3].second, 54);
   EXPECT_EQ(c.thrown_object->masks.size(), 1u);
   EXPECT_DOUBLE_EQ(c.thrown_object->column_width_m, 3.2);
+  EXPECT_EQ(c.thrown_object->analysis_scale, 2);
   EXPECT_EQ(r.config->vision.evidence_dir, "/var/lib/shaobing/vision");
   EXPECT_DOUBLE_EQ(r.config->vision.clip_pre_s, 5);
   EXPECT_DOUBLE_EQ(r.config->vision.clip_post_s, 5);

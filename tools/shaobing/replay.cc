@@ -41,7 +41,7 @@ int runReplay(const ReplayArgs& a) {
   vision::PipelineOptions options;
   options.evidence = !a.evidence_dir.empty();
   if (options.evidence) cfg.vision.evidence_dir = a.evidence_dir;
-  if (a.scale > 0) options.detector.scale = a.scale;
+  options.detector.scale = a.scale;  // 0: the camera's analysis_scale
 
   vision::Recording video;
   if (!video.open(a.video)) {
@@ -104,7 +104,7 @@ void registerReplay(CLI::App& app, int& exit_code) {
   cmd->add_option("--camera", args->camera, "camera id (cameras: in the configuration)")->required();
   cmd->add_option("VIDEO", args->video, "video file (AVI/MP4/MKV, MJPEG or any codec OpenCV reads)")->required();
   cmd->add_option("--evidence-dir", args->evidence_dir, "write snapshots and clips here (default: none)");
-  cmd->add_option("--scale", args->scale, "analysis resolution divisor (1 = full, 2 = half)")->check(CLI::Range(1, 4));
+  cmd->add_option("--scale", args->scale, "analysis resolution divisor (1 = full, 2 = half, 4); default: the camera's analysis_scale")->check(CLI::Range(1, 4));
   cmd->callback([args, &exit_code] { exit_code = runReplay(*args); });
 }
 

@@ -19,7 +19,7 @@
 namespace shaobing::vision {
 
 struct DetectorParams {
-  int scale = 1;               // analysis resolution = full / scale (1 or 2)
+  int scale = 1;               // analysis resolution = full / scale (1, 2 or 4)
   double warmup_s = 1.0;       // background settles before anything is tracked
   double bg_alpha = 0.05;      // background learning rate per frame
   double k_sigma = 4.0;        // foreground threshold in units of the noise

@@ -46,7 +46,11 @@ ThrownObjectPipeline::ThrownObjectPipeline(const config::Config& cfg, const conf
     : cfg_(cfg),
       camera_(camera),
       options_(options),
-      ring_(cfg.vision.clip_pre_s + cfg.vision.clip_post_s + 1.0, options.ring_max_bytes) {}
+      ring_(cfg.vision.clip_pre_s + cfg.vision.clip_post_s + 1.0, options.ring_max_bytes) {
+  if (options_.detector.scale <= 0) {
+    options_.detector.scale = camera.thrown_object ? camera.thrown_object->analysis_scale : 1;
+  }
+}
 
 ThrownObjectPipeline::~ThrownObjectPipeline() = default;
 

@@ -22,7 +22,7 @@
 namespace shaobing::vision {
 
 struct PipelineOptions {
-  DetectorParams detector;
+  DetectorParams detector;      // detector.scale 0: the camera's thrown_object.analysis_scale
   bool evidence = true;          // snapshots and clips under vision.evidence_dir
   size_t ring_max_bytes = 24u << 20;  // encoded frames kept for clips
 };
