@@ -3,6 +3,8 @@
 // bridge forwards it over MQTT. Codes and fields: README.md in this folder.
 #include "drivers/hikvision_isapi_acs/hikvision_isapi_acs.h"
 
+#include <cmath>
+
 #include "drivers/json_fields.h"
 
 namespace shaobing::drivers {
@@ -70,6 +72,13 @@ class HikvisionIsapiAcs : public Driver {
     }
     if (!major || !minor) {
       return DecodeResult::fail(Reject::kMissingField, "majorEventType and subEventType are required");
+    }
+    // Event codes are small integers; anything else (fractions, huge values) is
+    // not a code this format defines and must not reach an int conversion.
+    auto isCode = [](double v) { return v >= 0 && v <= 0xFFFF && v == std::floor(v); };
+    if (!isCode(*major) || !isCode(*minor)) {
+      return DecodeResult::fail(Reject::kUnknownEvent,
+                                "majorEventType and subEventType must be integer event codes 0-65535");
     }
     int maj = static_cast<int>(*major);
     int min = static_cast<int>(*minor);

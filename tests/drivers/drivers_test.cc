@@ -185,6 +185,17 @@ TEST(HikvisionIsapiAcs, RejectsOtherEventsAndBadShapes) {
   expectReject(decode(kHik, "d", "<xml/>"), Reject::kMalformedJson);
 }
 
+TEST(HikvisionIsapiAcs, EventCodesOutsideIntegerRangeAreRejectedNotConverted) {
+  // Found by fuzzing: a subEventType of 2666666667 overflowed the int conversion.
+  const std::string base =
+      R"({"ipAddress":"10.0.3.21","dateTime":"2026-11-22T23:12:00+08:00","eventType":"AccessControllerEvent",)"
+      R"("AccessControllerEvent":{"majorEventType":5,"subEventType":)";
+  expectReject(decode(kHik, "d", base + "2666666667}}"), Reject::kUnknownEvent);
+  expectReject(decode(kHik, "d", base + "-1e300}}"), Reject::kUnknownEvent);
+  expectReject(decode(kHik, "d", base + "75.5}}"), Reject::kUnknownEvent);
+  EXPECT_FALSE(decode(kHik, "d", base + "75}}").error);
+}
+
 TEST(Timestamps, FarOutOfRangeAreRejectedNotOverflowed) {
   // Found by fuzzing: years past 2262 overflow system_clock's nanoseconds.
   expectReject(decode(kCamera, "c", R"({"event":"heartbeat","ts":"4050-11-22T18:40:00Z"})"), Reject::kWrongType);
