@@ -91,9 +91,9 @@ Judgement judgeTrack(const std::vector<TrackPoint>& all, const Facade& facade, c
     j.reason = "seen in too few frames";
     return j;
   }
-  // A short fall seen to its end (a low floor, or an object lost near the ground)
-  // may still be judged if it is long enough to show gravity.
-  const bool short_final = final && n >= 10 && density >= 0.75;
+  // A short fall seen down to the lowest floor (a drop from floor 2 or 3) may
+  // still be judged if it is long enough to show gravity.
+  const bool short_final = final && n >= 10 && density >= 0.75 && pts.back().facade.y < 3.0;
   if (fall < (short_final ? 0.5 : final ? 0.75 : 1.0) * p.min_fall_m) {
     j.reason = "not falling far enough";
     return j;
@@ -222,7 +222,8 @@ struct FallDetector::Impl {
   cv::Mat mask;        // roi-sized, 255 where analysed
   cv::Mat not_mask;
   cv::Mat bg;          // CV_32F, roi-sized
-  cv::Mat bg8, normalised, hi, lo, above, below, diff, fg, labels, stats, centroids;
+  cv::Mat bg8, normalised, hi, lo, above, below, diff, fg;
+  std::vector<std::vector<cv::Point>> contours;
   double bg_mean = 0;
   long frame_no = 0;
   cv::Mat kernel = cv::getStructuringElement(cv::MORPH_RECT, {3, 3});
@@ -334,14 +335,18 @@ struct FallDetector::Impl {
     cv::compare(diff, thr, fg, cv::CMP_GT);
     if (frame_no % 2 == 0) cv::accumulateWeighted(g, bg, 2 * p.bg_alpha);
     if (frame_no % 4 == 0) refreshBackground();
-    const int count = cv::connectedComponentsWithStats(fg, labels, stats, centroids, 8, CV_32S);
+    // Outer contours of the (sparse) foreground: cheaper than labelling every
+    // pixel of the frame. Area and centroid come from the pixels in each box.
+    cv::findContours(fg, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
     std::vector<Blob> blobs;
-    for (int i = 1; i < count; ++i) {
-      const int* s_row = stats.ptr<int>(i);
-      const double area = s_row[cv::CC_STAT_AREA];
-      const double w = s_row[cv::CC_STAT_WIDTH], h = s_row[cv::CC_STAT_HEIGHT];
+    for (const auto& c : contours) {
+      const cv::Rect box = cv::boundingRect(c);
+      const double w = box.width, h = box.height;
+      const cv::Moments m = cv::moments(fg(box), true);
+      if (m.m00 <= 0) continue;
+      const double area = m.m00;
       Blob b;
-      b.px = toFull(centroids.at<double>(i, 0), centroids.at<double>(i, 1));
+      b.px = toFull(box.x + m.m10 / m.m00, box.y + m.m01 / m.m00);
       b.area = area;
       // Too large for a thrown object at this place on the facade (insects near the
       // lens, people, birds close to the camera); long thin streaks (rain).
@@ -435,16 +440,27 @@ struct FallDetector::Impl {
   bool continuesEarlierFall(const Track& tr, const FallDecision& cand) {
     const TrackPoint& a = tr.points.front();
     recent.erase(std::remove_if(recent.begin(), recent.end(),
-                                [&](const FallDecision& d) { return a.t - d.release_time > 8; }),
+                                [&](const FallDecision& d) { return a.t - d.release_time > 40; }),
                  recent.end());
     for (const auto& d : recent) {
       if (std::abs(cand.facade_x_m - d.facade_x_m) > 3.5) continue;
       if (std::abs(cand.release_time - d.release_time) < 0.6) return true;
       const double dt = a.t - d.release_time;
       if (dt <= 0) continue;
-      const double expected = d.heavy ? d.release_height_m - 0.5 * 9.81 * dt * dt
-                                      : d.release_height_m - std::max(d.speed_mps, 1.0) * dt;
-      if (std::abs(a.facade.y - std::max(expected, 0.0)) < 3.0 + 0.25 * (d.release_height_m - a.facade.y)) return true;
+      // Where the object of that fall should be now, with room for the errors of
+      // the estimate; nothing once that fall must have reached the ground.
+      if (d.heavy) {
+        if (dt > std::sqrt(2 * std::max(d.release_height_m, 0.0) / 9.81) + 0.5) continue;
+        const double expected = std::max(d.release_height_m - 0.5 * 9.81 * dt * dt, 0.0);
+        if (std::abs(a.facade.y - expected) < 3.0 + 0.25 * (d.release_height_m - a.facade.y)) return true;
+      } else {
+        const double v = std::max(d.speed_mps, 1.0);
+        if (dt > d.release_height_m / (0.5 * v) + 1.0) continue;
+        // A fall judged steady early on may still be accelerating: the lower bound is free fall.
+        const double hi = d.release_height_m - 0.5 * v * dt + 3.0;
+        const double lo = d.release_height_m - 0.5 * 9.81 * dt * dt - 3.0;
+        if (a.facade.y <= hi && a.facade.y >= lo) return true;
+      }
     }
     return false;
   }
@@ -532,7 +548,7 @@ const DetectorStats& FallDetector::stats() const { return impl_->st; }
 size_t FallDetector::memoryBytes() const {
   size_t total = 0;
   for (const cv::Mat* m : {&impl_->mask, &impl_->bg, &impl_->bg8, &impl_->normalised, &impl_->hi, &impl_->lo,
-                           &impl_->above, &impl_->below, &impl_->diff, &impl_->fg, &impl_->labels}) {
+                           &impl_->above, &impl_->below, &impl_->diff, &impl_->fg}) {
     total += m->total() * m->elemSize();
   }
   for (const auto& tr : impl_->tracks) total += tr.points.capacity() * sizeof(TrackPoint);
