@@ -39,6 +39,12 @@ synth::Scene oneDrop(uint64_t seed) {
   return synth::makeScene(r);
 }
 
+// A configuration with the site, a private state dir and the scene's camera as cam-1.
+std::string writeCameraConfig(const TempDir& dir, const synth::Scene& scene) {
+  return dir.write("camera.yaml", "site: {id: t1}\nstate_dir: " + dir.file("state") + "\n" +
+                                      synth::cameraConfigYaml(scene, "cam-1"));
+}
+
 std::string readFile(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   std::ostringstream ss;
@@ -52,8 +58,7 @@ TEST(ReplayTest, PrintsOneWhistleLinePerDropWithTheFloorAndWritesEvidence) {
   synth::WrittenScene written;
   std::string error;
   ASSERT_TRUE(synth::writeScene(scene, dir.path().string(), "cam-1", true, &written, &error)) << error;
-  const std::string config = dir.write("replay.yaml", "site: {id: t1}\nstate_dir: " + dir.file("state") + "\n" +
-                                                          synth::cameraConfigYaml(scene, "cam-1"));
+  const std::string config = writeCameraConfig(dir, scene);
   RunResult r = runCommand({kShaobingPath, "replay", "--config", config, "--camera", "cam-1", written.video_path,
                             "--evidence-dir", dir.file("evidence")},
                            120s);
@@ -93,8 +98,7 @@ TEST(ReplayTest, PrintsOneWhistleLinePerDropWithTheFloorAndWritesEvidence) {
 TEST(ReplayTest, BadArgumentsExitTwoWithAReason) {
   TempDir dir;
   const synth::Scene scene = oneDrop(31);
-  const std::string config = dir.write("replay.yaml", "site: {id: t1}\nstate_dir: " + dir.file("state") + "\n" +
-                                                          synth::cameraConfigYaml(scene, "cam-1"));
+  const std::string config = writeCameraConfig(dir, scene);
   RunResult missing = runCommand({kShaobingPath, "replay", "--config", config, "--camera", "cam-1", dir.file("nope.avi")}, 30s);
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("nope.avi"), std::string::npos) << missing.err;
@@ -109,8 +113,7 @@ TEST(ReplayTest, BadArgumentsExitTwoWithAReason) {
 TEST(FeedCameraTest, RefusesUnknownCamerasAndUnreadableVideos) {
   TempDir dir;
   const synth::Scene scene = oneDrop(31);
-  const std::string config = dir.write("feed.yaml", "site: {id: t1}\nstate_dir: " + dir.file("state") + "\n" +
-                                                        synth::cameraConfigYaml(scene, "cam-1"));
+  const std::string config = writeCameraConfig(dir, scene);
   RunResult unknown = runCommand({kShaobingPath, "feed-camera", "--config", config, "--camera", "cam-9", dir.file("x.avi")}, 30s);
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("no MQTT camera 'cam-9'"), std::string::npos) << unknown.err;
