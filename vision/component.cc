@@ -50,7 +50,9 @@ class Camera {
         c_frames_(ctx.counters.counter("vision." + cam.id + ".frames")),
         c_dropped_(ctx.counters.counter("vision." + cam.id + ".dropped")),
         c_bad_(ctx.counters.counter("vision." + cam.id + ".bad_frames")),
-        c_whistles_(ctx.counters.counter("vision." + cam.id + ".whistles")) {
+        c_whistles_(ctx.counters.counter("vision." + cam.id + ".whistles")),
+        c_clips_(ctx.counters.counter("vision." + cam.id + ".clips")),
+        c_evidence_errors_(ctx.counters.counter("vision." + cam.id + ".evidence_errors")) {
     pipeline_.onClip([this](const std::string& path, const std::string& sha) {
       log_->info("camera {}: clip {} written (sha256 {})", cam_.id, path, sha);
     });
@@ -124,6 +126,8 @@ class Camera {
             {"dropped", c_dropped_.load()},
             {"bad_frames", c_bad_.load()},
             {"whistles", c_whistles_.load()},
+            {"clips", c_clips_.load()},
+            {"evidence_errors", c_evidence_errors_.load()},
             {"queue", queue_.size()},
             {"memory_bytes", memory_bytes_.load()}};
   }
@@ -145,6 +149,7 @@ class Camera {
         if (!cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || !queue_.empty(); })) {
           lock.unlock();
           pipeline_.idle(toUnixMillis(ctx_.clock.now()) / 1000.0);  // finish clips of a silent camera
+          syncEvidenceStats();
           continue;
         }
         if (stopping_) return;
@@ -160,9 +165,24 @@ class Camera {
         continue;
       }
       if (pipeline_.stats().bad_frames > bad_before) badFrame(pipeline_.lastError());
+      syncEvidenceStats();
       memory_bytes_ = pipeline_.memoryBytes();
       for (auto& ev : events) raise(ev);
     }
+  }
+
+  // Worker thread: evidence outcomes of the pipeline become counters (shown in
+  // health); failures are logged.
+  void syncEvidenceStats() {
+    const PipelineStats& st = pipeline_.stats();
+    const long errors = st.clip_errors + st.snapshot_errors;
+    if (errors > evidence_errors_seen_) {
+      rlog_.warn("evidence-" + cam_.id, "camera " + cam_.id + ": evidence not written: " + pipeline_.lastError());
+    }
+    c_clips_ += static_cast<uint64_t>(st.clips_written - clips_seen_);
+    c_evidence_errors_ += static_cast<uint64_t>(errors - evidence_errors_seen_);
+    clips_seen_ = st.clips_written;
+    evidence_errors_seen_ = errors;
   }
 
   void raise(ThrownObjectEvent& ev) {
@@ -240,6 +260,9 @@ class Camera {
   std::atomic<uint64_t>& c_dropped_;
   std::atomic<uint64_t>& c_bad_;
   std::atomic<uint64_t>& c_whistles_;
+  std::atomic<uint64_t>& c_clips_;
+  std::atomic<uint64_t>& c_evidence_errors_;
+  long clips_seen_ = 0, evidence_errors_seen_ = 0;  // worker thread
   std::thread worker_, reader_;
 };
 

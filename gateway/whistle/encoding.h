@@ -2,12 +2,29 @@
 // base64 for photos carried inside JSON reports.
 #pragma once
 
+#include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 
 namespace shaobing::whistle {
 
 std::string sha256Hex(const std::string& bytes);
+
+// sha256 of bytes handed over in pieces (a file as it is written).
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void update(const char* data, size_t n);
+  std::string hex();  // finishes the digest
+
+ private:
+  struct Ctx;
+  std::unique_ptr<Ctx> ctx_;
+};
 std::string base64Encode(const std::string& bytes);
 // Standard alphabet with padding; whitespace ignored. nullopt when invalid.
 std::optional<std::string> base64Decode(const std::string& text);

@@ -45,6 +45,14 @@ std::string writeCameraConfig(const TempDir& dir, const synth::Scene& scene) {
                                       synth::cameraConfigYaml(scene, "cam-1"));
 }
 
+// Runs `shaobing ARGS...` and expects exit status 2 with `reason` in its stderr.
+void expectUsageError(std::vector<std::string> args, const std::string& reason) {
+  args.insert(args.begin(), kShaobingPath);
+  RunResult r = runCommand(args, 30s);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find(reason), std::string::npos) << r.err;
+}
+
 std::string readFile(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   std::ostringstream ss;
@@ -99,27 +107,19 @@ TEST(ReplayTest, BadArgumentsExitTwoWithAReason) {
   TempDir dir;
   const synth::Scene scene = oneDrop(31);
   const std::string config = writeCameraConfig(dir, scene);
-  RunResult missing = runCommand({kShaobingPath, "replay", "--config", config, "--camera", "cam-1", dir.file("nope.avi")}, 30s);
-  EXPECT_EQ(missing.exit_code, 2);
-  EXPECT_NE(missing.err.find("nope.avi"), std::string::npos) << missing.err;
-  RunResult unknown = runCommand({kShaobingPath, "replay", "--config", config, "--camera", "cam-9", dir.file("nope.avi")}, 30s);
-  EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_NE(unknown.err.find("no camera 'cam-9'"), std::string::npos) << unknown.err;
+  expectUsageError({"replay", "--config", config, "--camera", "cam-1", dir.file("nope.avi")}, "nope.avi");
+  expectUsageError({"replay", "--config", config, "--camera", "cam-9", dir.file("nope.avi")}, "no camera 'cam-9'");
   const std::string junk = dir.write("junk.avi", "this is not a video");
-  RunResult bad = runCommand({kShaobingPath, "replay", "--config", config, "--camera", "cam-1", junk}, 30s);
-  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  expectUsageError({"replay", "--config", config, "--camera", "cam-1", junk}, "");
 }
 
 TEST(FeedCameraTest, RefusesUnknownCamerasAndUnreadableVideos) {
   TempDir dir;
   const synth::Scene scene = oneDrop(31);
   const std::string config = writeCameraConfig(dir, scene);
-  RunResult unknown = runCommand({kShaobingPath, "feed-camera", "--config", config, "--camera", "cam-9", dir.file("x.avi")}, 30s);
-  EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_NE(unknown.err.find("no MQTT camera 'cam-9'"), std::string::npos) << unknown.err;
-  RunResult missing = runCommand({kShaobingPath, "feed-camera", "--config", config, "--camera", "cam-1", dir.file("x.avi")}, 30s);
-  EXPECT_EQ(missing.exit_code, 2);
-  EXPECT_NE(missing.err.find("cannot open video"), std::string::npos) << missing.err;
+  expectUsageError({"feed-camera", "--config", config, "--camera", "cam-9", dir.file("x.avi")},
+                   "no MQTT camera 'cam-9'");
+  expectUsageError({"feed-camera", "--config", config, "--camera", "cam-1", dir.file("x.avi")}, "cannot open video");
 }
 
 class VisionDaemonTest : public ::testing::Test {

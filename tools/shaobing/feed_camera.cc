@@ -12,6 +12,7 @@
 
 #include "config/config.h"
 #include "tools/shaobing/commands.h"
+#include "tools/shaobing/site_access.h"
 #include "vision/recording.h"
 
 namespace shaobing::cli {
@@ -23,12 +24,9 @@ struct FeedArgs {
 };
 
 int runFeed(const FeedArgs& a) {
-  config::LoadResult loaded = config::loadConfigFile(a.config_path);
-  if (!loaded.ok()) {
-    for (const auto& m : loaded.messages()) std::cerr << m << "\n";
-    return 2;
-  }
-  const config::Config& cfg = *loaded.config;
+  const std::optional<config::Config> loaded = loadConfigOrReport(a.config_path);
+  if (!loaded) return 2;
+  const config::Config& cfg = *loaded;
   const config::CameraConfig* cam = cfg.findCamera(a.camera);
   if (cam == nullptr || cam->source != "mqtt") {
     std::cerr << a.config_path << ": no MQTT camera '" << a.camera << "' under cameras:\n";
@@ -42,13 +40,7 @@ int runFeed(const FeedArgs& a) {
   const double fps = video.fps();
   const std::string topic = cfg.topicPrefix() + "/in/camera/" + cam->id + "/frame";
   try {
-    ::mqtt::async_client client(cfg.local_broker.uri(), "shaobing-feed-" + cam->id, ::mqtt::create_options(MQTTVERSION_5));
-    auto opts = ::mqtt::connect_options_builder().mqtt_version(MQTTVERSION_5).clean_start(true).finalize();
-    if (!cfg.local_broker.username.empty()) {
-      opts.set_user_name(cfg.local_broker.username);
-      opts.set_password(cfg.local_broker.password);
-    }
-    client.connect(opts)->wait();
+    auto client = connectLocalBroker(cfg, "shaobing-feed-" + cam->id);
     const auto start = std::chrono::system_clock::now();
     auto next = std::chrono::steady_clock::now();
     std::shared_ptr<const std::string> encoded;
@@ -68,15 +60,15 @@ int runFeed(const FeedArgs& a) {
                           .count();
       ::mqtt::properties props{{::mqtt::property::USER_PROPERTY, "ts", std::to_string(ts)}};
       auto msg = ::mqtt::message_ptr_builder().topic(topic).payload(jpeg).qos(0).properties(props).finalize();
-      client.publish(msg);
+      client->publish(msg);
       ++n;
       next += std::chrono::microseconds(static_cast<int64_t>(1e6 / fps / a.speed));
       std::this_thread::sleep_until(next);
     }
-    client.disconnect()->wait();
+    client->disconnect()->wait();
     std::cerr << "published " << n << " frames of " << a.video << " to " << topic << "\n";
   } catch (const ::mqtt::exception& e) {
-    std::cerr << "MQTT: " << e.what() << "\n";
+    std::cerr << "cannot publish to " << cfg.local_broker.uri() << ": " << e.what() << "\n";
     return 1;
   }
   return 0;

@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "tools/shaobing/commands.h"
+#include "tools/shaobing/site_access.h"
 #include "vision/recording.h"
 #include "vision/thrown/pipeline.h"
 
@@ -23,12 +24,9 @@ struct ReplayArgs {
 };
 
 int runReplay(const ReplayArgs& a) {
-  config::LoadResult loaded = config::loadConfigFile(a.config_path);
-  if (!loaded.ok()) {
-    for (const auto& m : loaded.messages()) std::cerr << m << "\n";
-    return 2;
-  }
-  config::Config cfg = *loaded.config;
+  std::optional<config::Config> loaded = loadConfigOrReport(a.config_path);
+  if (!loaded) return 2;
+  config::Config& cfg = *loaded;
   const config::CameraConfig* camera = cfg.findCamera(a.camera);
   if (camera == nullptr) {
     std::cerr << a.config_path << ": no camera '" << a.camera << "' under cameras:\n";
@@ -83,6 +81,10 @@ int runReplay(const ReplayArgs& a) {
   std::fprintf(stderr, "replay %s: %ld frames in %.2f s (%.1f frames/s), %ld whistle(s), %ld bad frame(s)%s%s\n",
                a.video.c_str(), index, secs, secs > 0 ? index / secs : 0.0, printed, st.bad_frames,
                st.bad_frames ? ", last: " : "", st.bad_frames ? pipeline.lastError().c_str() : "");
+  if (options.evidence) {
+    std::fprintf(stderr, "  evidence: %ld clip(s) written, %ld clip error(s), %ld snapshot error(s)\n",
+                 st.clips_written, st.clip_errors, st.snapshot_errors);
+  }
   if (const vision::FallDetector* det = pipeline.detector()) {
     const auto& ds = det->stats();
     std::fprintf(stderr, "  detector: noise sigma %.1f, %ld blobs, %ld tracks, %ld disturbed frames, %ld rejected falls, %ld split tracks folded\n",

@@ -1,10 +1,8 @@
 // `shaobing report --config PATH --level L --text T [--photo F]`: publishes
 // one hazard report (docs/whistles.md, "Report intake") to the site's local
 // broker, as a resident's app or a patrolling grid worker would.
-#include <mqtt/async_client.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -13,6 +11,7 @@
 #include "gateway/whistle/encoding.h"
 #include "gateway/whistle/incident.h"
 #include "tools/shaobing/commands.h"
+#include "tools/shaobing/site_access.h"
 
 namespace shaobing::cli {
 
@@ -24,12 +23,9 @@ struct ReportArgs {
 };
 
 int runReport(const ReportArgs& a) {
-  config::LoadResult loaded = config::loadConfigFile(a.config);
-  if (!loaded.ok()) {
-    for (const auto& m : loaded.messages()) std::cerr << m << "\n";
-    return 2;
-  }
-  const config::Config& cfg = *loaded.config;
+  const std::optional<config::Config> loaded = loadConfigOrReport(a.config);
+  if (!loaded) return 2;
+  const config::Config& cfg = *loaded;
   if (!whistle::parseLevel(a.level)) {
     std::cerr << "--level must be routine, priority or emergency\n";
     return 2;
@@ -52,31 +48,14 @@ int runReport(const ReportArgs& a) {
     }
     report["photo_base64"] = whistle::base64Encode(ss.str());
   }
-  const config::BrokerConfig& b = cfg.local_broker;
-  std::string client_id = "shaobing-report-" + std::to_string(::getpid());
-  ::mqtt::async_client client(b.uri(), client_id, ::mqtt::create_options(MQTTVERSION_5));
-  auto opts = ::mqtt::connect_options_builder()
-                  .mqtt_version(MQTTVERSION_5)
-                  .clean_start(true)
-                  .connect_timeout(std::chrono::seconds(10));
-  if (!b.username.empty()) opts.user_name(b.username);
-  if (!b.password.empty()) opts.password(b.password);
-  if (b.tls.enabled) {
-    auto ssl = ::mqtt::ssl_options_builder();
-    if (!b.tls.ca_file.empty()) ssl.trust_store(b.tls.ca_file);
-    if (!b.tls.cert_file.empty()) ssl.key_store(b.tls.cert_file);
-    if (!b.tls.key_file.empty()) ssl.private_key(b.tls.key_file);
-    ssl.verify(b.tls.verify_hostname);
-    opts.ssl(ssl.finalize());
-  }
   std::string topic = cfg.topicPrefix() + "/in/report/" + a.reporter;
   try {
-    client.connect(opts.finalize())->wait();
+    auto client = connectLocalBroker(cfg, "shaobing-report-" + std::to_string(::getpid()));
     // QoS 1: the broker has it (and the daemon will get it) once this returns.
-    client.publish(topic, report.dump(), 1, false)->wait();
-    client.disconnect()->wait();
+    client->publish(topic, report.dump(), 1, false)->wait();
+    client->disconnect()->wait();
   } catch (const ::mqtt::exception& e) {
-    std::cerr << "cannot publish to " << b.uri() << ": " << e.what() << "\n";
+    std::cerr << "cannot publish to " << cfg.local_broker.uri() << ": " << e.what() << "\n";
     return 1;
   }
   std::cout << "report published on " << topic << "\n";

@@ -76,18 +76,15 @@ EncodedFrame FrameRing::nearest(double t) const {
 
 namespace {
 
-struct JpegSize {
-  int width = 0;
-  int height = 0;
-};
-
 uint16_t be16(const unsigned char* p) {
   return static_cast<uint16_t>((p[0] << 8) | p[1]);
 }
 
-// Reads the frame size from the first start-of-frame segment of a baseline,
-// extended or progressive JPEG. False with `error` set on anything else.
-bool parseJpegSize(const std::string& jpeg, JpegSize* size, std::string* error) {
+}  // namespace
+
+bool jpegSize(const std::string& jpeg, cv::Size* size, std::string* error) {
+  std::string scratch;
+  if (error == nullptr) error = &scratch;
   const auto* d = reinterpret_cast<const unsigned char*>(jpeg.data());
   const size_t n = jpeg.size();
   if (n < 4 || d[0] != 0xFF || d[1] != 0xD8) {
@@ -139,10 +136,12 @@ bool parseJpegSize(const std::string& jpeg, JpegSize* size, std::string* error) 
   return false;
 }
 
+namespace {
+
 // A little-endian RIFF byte sink over a file descriptor, buffered.
 class RiffWriter {
  public:
-  explicit RiffWriter(int fd) : fd_(fd) { buf_.reserve(kFlushAt + 1024); }
+  RiffWriter(int fd, const ByteObserver& observe) : fd_(fd), observe_(observe) { buf_.reserve(kFlushAt + 1024); }
   void u16(uint32_t v) {
     for (int i = 0; i < 2; ++i) buf_.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
   }
@@ -156,6 +155,7 @@ class RiffWriter {
   }
   void zero(size_t n) { buf_.append(n, '\0'); }
   bool flush() {
+    if (ok_ && observe_) observe_(buf_.data(), buf_.size());
     size_t off = 0;
     while (ok_ && off < buf_.size()) {
       ssize_t w = ::write(fd_, buf_.data() + off, buf_.size() - off);
@@ -176,6 +176,7 @@ class RiffWriter {
  private:
   static constexpr size_t kFlushAt = 1 << 20;
   int fd_;
+  const ByteObserver& observe_;
   std::string buf_;
   bool ok_ = true;
   int errno_ = 0;
@@ -195,8 +196,14 @@ std::string errnoText(int e) {
 
 }  // namespace
 
+double framesPerSecond(const std::vector<EncodedFrame>& frames, double fallback) {
+  if (frames.size() < 2) return fallback;
+  const double span = frames.back().t - frames.front().t;
+  return span > 0 ? (frames.size() - 1) / span : fallback;
+}
+
 bool writeMjpegAvi(const std::string& path, const std::vector<EncodedFrame>& frames, double fps,
-                   std::string* error) {
+                   std::string* error, const ByteObserver& observe) {
   std::string scratch;
   if (error == nullptr) error = &scratch;
   error->clear();
@@ -210,7 +217,7 @@ bool writeMjpegAvi(const std::string& path, const std::vector<EncodedFrame>& fra
   }
 
   // Every frame must be a JPEG of the first frame's size.
-  JpegSize size;
+  cv::Size size;
   uint64_t movi_bytes = 4;  // 'movi'
   size_t max_frame = 0;
   for (size_t i = 0; i < frames.size(); ++i) {
@@ -218,9 +225,9 @@ bool writeMjpegAvi(const std::string& path, const std::vector<EncodedFrame>& fra
       *error = "frame " + std::to_string(i) + " has no data";
       return false;
     }
-    JpegSize s;
+    cv::Size s;
     std::string why;
-    if (!parseJpegSize(*frames[i].jpeg, &s, &why)) {
+    if (!jpegSize(*frames[i].jpeg, &s, &why)) {
       *error = "frame " + std::to_string(i) + ": " + why;
       return false;
     }
@@ -260,7 +267,7 @@ bool writeMjpegAvi(const std::string& path, const std::vector<EncodedFrame>& fra
     return false;
   }
 
-  RiffWriter out(fd);
+  RiffWriter out(fd, observe);
   out.fourcc("RIFF");
   out.u32(static_cast<uint32_t>(riff_bytes));
   out.fourcc("AVI ");

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,11 +41,23 @@ class FrameRing {
   std::deque<EncodedFrame> frames_;
 };
 
+// Width and height from a JPEG's frame header (baseline, extended or
+// progressive), without decoding it. False with `error` set on anything else.
+bool jpegSize(const std::string& jpeg, cv::Size* size, std::string* error);
+
+// Sees every byte of a file as it is written (e.g. to hash it on the way).
+using ByteObserver = std::function<void(const char* data, size_t n)>;
+
 // Writes JPEG frames unchanged into an MJPEG AVI (RIFF, 'MJPG' stream with an
 // idx1 index) that common players and OpenCV read. Frame size comes from the
-// first frame's JPEG header. Returns false with `error` set on failure.
+// first frame's JPEG header; the frame rate from the frames' times. Returns
+// false with `error` set on failure.
 bool writeMjpegAvi(const std::string& path, const std::vector<EncodedFrame>& frames, double fps,
-                   std::string* error);
+                   std::string* error, const ByteObserver& observe = {});
+
+// Frames per second of a sequence of frames from their times (`fallback` when
+// fewer than two frames or no time passes).
+double framesPerSecond(const std::vector<EncodedFrame>& frames, double fallback);
 
 // A point of a trajectory in full-resolution pixels.
 struct TrajectoryPoint {

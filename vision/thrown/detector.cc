@@ -23,7 +23,14 @@ struct Blob {
 struct Track {
   long id = 0;
   std::vector<TrackPoint> points;
+  double lowest_z = INFINITY;
   bool decided = false;
+  void add(const TrackPoint& p) {
+    points.push_back(p);
+    lowest_z = std::min(lowest_z, p.facade.y);
+  }
+  // How far below its first point the track has been.
+  double drop() const { return points.front().facade.y - lowest_z; }
   double last_t() const { return points.back().t; }
 };
 
@@ -91,10 +98,12 @@ Judgement judgeTrack(const std::vector<TrackPoint>& all, const Facade& facade, c
     j.reason = "seen in too few frames";
     return j;
   }
-  // A short fall seen down to the lowest floor (a drop from floor 2 or 3) may
-  // still be judged if it is long enough to show gravity.
+  // A track judged at its end may have fallen a little less; a short fall seen
+  // down to the lowest floor (a drop from floor 2 or 3) still less, if it is
+  // long enough to show gravity (checked below).
+  const double min_fall = (final ? 0.75 : 1.0) * p.min_fall_m;
   const bool short_final = final && n >= 10 && density >= 0.75 && pts.back().facade.y < 3.0;
-  if (fall < (short_final ? 0.5 : final ? 0.75 : 1.0) * p.min_fall_m) {
+  if (fall < (short_final ? 0.5 * p.min_fall_m : min_fall)) {
     j.reason = "not falling far enough";
     return j;
   }
@@ -136,7 +145,7 @@ Judgement judgeTrack(const std::vector<TrackPoint>& all, const Facade& facade, c
   const double v_end = -(cq[1] + 2 * cq[2] * tau.back());
   const bool heavy = accel > 5.5 && accel < 14.5 && duration >= 0.35;
   const bool light = !heavy && accel > -2.0 && accel < 14.5 && v_end >= p.min_steady_mps && -cl[1] >= 0.8 * p.min_steady_mps;
-  if (!heavy && fall < (final ? 0.75 : 1.0) * p.min_fall_m) {
+  if (!heavy && fall < min_fall) {
     j.reason = "not falling far enough";
     return j;
   }
@@ -422,14 +431,14 @@ struct FallDetector::Impl {
       if (track_used[pr.track] || blobs[pr.blob].used) continue;
       track_used[pr.track] = true;
       blobs[pr.blob].used = true;
-      tracks[pr.track].points.push_back(point(blobs[pr.blob], t));
+      tracks[pr.track].add(point(blobs[pr.blob], t));
     }
     if (disturbed) return;
     for (auto& b : blobs) {
       if (b.used) continue;
       Track tr;
       tr.id = next_id++;
-      tr.points.push_back(point(b, t));
+      tr.add(point(b, t));
       tracks.push_back(std::move(tr));
       ++st.tracks;
     }
@@ -450,15 +459,15 @@ struct FallDetector::Impl {
       // Where the object of that fall should be now, with room for the errors of
       // the estimate; nothing once that fall must have reached the ground.
       if (d.heavy) {
-        if (dt > std::sqrt(2 * std::max(d.release_height_m, 0.0) / 9.81) + 0.5) continue;
-        const double expected = std::max(d.release_height_m - 0.5 * 9.81 * dt * dt, 0.0);
+        if (dt > std::sqrt(2 * std::max(d.release_height_m, 0.0) / kG) + 0.5) continue;
+        const double expected = std::max(d.release_height_m - 0.5 * kG * dt * dt, 0.0);
         if (std::abs(a.facade.y - expected) < 3.0 + 0.25 * (d.release_height_m - a.facade.y)) return true;
       } else {
         const double v = std::max(d.speed_mps, 1.0);
         if (dt > d.release_height_m / (0.5 * v) + 1.0) continue;
         // A fall judged steady early on may still be accelerating: the lower bound is free fall.
         const double hi = d.release_height_m - 0.5 * v * dt + 3.0;
-        const double lo = d.release_height_m - 0.5 * 9.81 * dt * dt - 3.0;
+        const double lo = d.release_height_m - 0.5 * kG * dt * dt - 3.0;
         if (a.facade.y <= hi && a.facade.y >= lo) return true;
       }
     }
@@ -471,6 +480,9 @@ struct FallDetector::Impl {
     if (tr.decided) return;
     const double duration = tr.points.back().t - tr.points.front().t;
     if (!final && duration < p.decide_after_s) return;
+    // Most tracks (static flicker, noise) never go down far enough to be judged
+    // at all; the judgement would reject them anyway, after fitting them.
+    if (tr.drop() < 0.5 * p.min_fall_m) return;
     Judgement j = judgeTrack(tr.points, facade, p, cfg.min_floor, final);
     if (debugEnabled() && (final || j.ok) && tr.points.size() >= 4) {
       const auto& a = tr.points.front();

@@ -64,7 +64,6 @@ bool ThrownObjectPipeline::ensureDetector(cv::Size full) {
     }
     return true;
   }
-  if (!camera_.thrown_object || !camera_.thrown_object->enabled) return false;
   full_ = full;
   detector_ = std::make_unique<FallDetector>(*camera_.thrown_object, full, options_.detector);
   return true;
@@ -72,6 +71,7 @@ bool ThrownObjectPipeline::ensureDetector(cv::Size full) {
 
 std::vector<ThrownObjectEvent> ThrownObjectPipeline::pushJpeg(std::shared_ptr<const std::string> jpeg, double t) {
   ++stats_.frames;
+  if (!detects()) return {};
   if (!jpeg || jpeg->size() < 4) {
     ++stats_.bad_frames;
     last_error_ = "empty frame";
@@ -92,10 +92,13 @@ std::vector<ThrownObjectEvent> ThrownObjectPipeline::pushJpeg(std::shared_ptr<co
     return {};
   }
   if (!detector_) {
-    // The full size is that of the first frame: decode its header once at full size.
-    cv::Mat buf(1, static_cast<int>(jpeg->size()), CV_8U, const_cast<char*>(jpeg->data()));
-    cv::Mat full = cv::imdecode(buf, cv::IMREAD_GRAYSCALE);
-    if (!ensureDetector(full.size())) return {};
+    // The camera's full size is that of its first frame, from the JPEG header.
+    cv::Size full = gray.size();
+    if (scale > 1 && !jpegSize(*jpeg, &full, &last_error_)) {
+      ++stats_.bad_frames;
+      return {};
+    }
+    if (!ensureDetector(full)) return {};
   }
   if (gray.size() != detector_->analysisSize()) {
     // Reduced decoding rounds up; crop to the analysis size (or reject another size).
@@ -112,6 +115,7 @@ std::vector<ThrownObjectEvent> ThrownObjectPipeline::pushJpeg(std::shared_ptr<co
 
 std::vector<ThrownObjectEvent> ThrownObjectPipeline::pushFrame(const cv::Mat& frame, double t) {
   ++stats_.frames;
+  if (!detects()) return {};
   if (frame.empty() || (frame.type() != CV_8UC3 && frame.type() != CV_8UC1)) {
     ++stats_.bad_frames;
     last_error_ = "empty or unsupported frame";
@@ -137,8 +141,6 @@ std::vector<ThrownObjectEvent> ThrownObjectPipeline::pushFrame(const cv::Mat& fr
 
 std::vector<ThrownObjectEvent> ThrownObjectPipeline::analyse(const cv::Mat& gray, double t,
                                                              std::shared_ptr<const std::string> jpeg) {
-  if (!std::isnan(last_t_) && t > last_t_) fps_estimate_ = 0.9 * fps_estimate_ + 0.1 / (t - last_t_);
-  last_t_ = t;
   if (options_.evidence && jpeg) ring_.push({t, std::move(jpeg)});
   std::vector<ThrownObjectEvent> out;
   for (auto& d : detector_->process(gray, t)) out.push_back(build(std::move(d), t));
@@ -198,15 +200,14 @@ ThrownObjectEvent ThrownObjectPipeline::build(FallDecision d, double t) {
     } else {
       ++stats_.snapshot_errors;
     }
-    ev.clip_path = base + ".avi";
+    const std::string clip = base + ".avi";
     const double from = d.release_time - cfg_.vision.clip_pre_s, to = t + cfg_.vision.clip_post_s;
-    pending_.push_back({from, to, ev.clip_path});
-    inc.details["clip"] = {{"path", ev.clip_path},
+    pending_.push_back({from, to, clip});
+    inc.details["clip"] = {{"path", clip},
                            {"from_s", round3(from)},
                            {"to_s", round3(to)},
                            {"content_type", "video/x-msvideo"}};
   }
-  d.decided_at = t;
   ev.decision = std::move(d);
   return ev;
 }
@@ -220,16 +221,15 @@ void ThrownObjectPipeline::writeDueClips(double t, bool all) {
     }
     auto frames = ring_.between(c.from, c.to);
     std::string error;
-    if (frames.empty() || !writeMjpegAvi(c.path, frames, fps_estimate_, &error)) {
+    whistle::Sha256 sha;
+    const auto observe = [&sha](const char* data, size_t n) { sha.update(data, n); };
+    if (frames.empty() || !writeMjpegAvi(c.path, frames, framesPerSecond(frames, 25), &error, observe)) {
       ++stats_.clip_errors;
       last_error_ = "clip " + c.path + ": " + (frames.empty() ? "no frames" : error);
       continue;
     }
     ++stats_.clips_written;
-    std::ifstream f(c.path, std::ios::binary);
-    std::ostringstream ss;
-    ss << f.rdbuf();
-    const std::string hash = whistle::sha256Hex(ss.str());
+    const std::string hash = sha.hex();
     std::ofstream(c.path + ".sha256") << hash << "  " << std::filesystem::path(c.path).filename().string() << "\n";
     if (on_clip_) on_clip_(c.path, hash);
     enforceRetention(cfg_.vision.evidence_dir, static_cast<uint64_t>(cfg_.vision.evidence_max_bytes));

@@ -30,8 +30,7 @@ struct PipelineOptions {
 // A decision with everything a whistle needs.
 struct ThrownObjectEvent {
   FallDecision decision;
-  whistle::Incident incident;    // type thrown_object, details, snapshot evidence
-  std::string clip_path;         // written once the post-roll is in (empty: no clip)
+  whistle::Incident incident;    // type thrown_object, details (clip path), snapshot evidence
 };
 
 struct PipelineStats {
@@ -48,7 +47,8 @@ class ThrownObjectPipeline {
   ~ThrownObjectPipeline();
 
   // A JPEG frame captured at `t` (seconds; epoch seconds in the daemon, video time in
-  // replay). Returns the decisions made on it. Bad frames are counted and skipped.
+  // replay). Returns the decisions made on it. Bad frames are counted and skipped;
+  // nothing is decoded for a camera without thrown-object detection.
   std::vector<ThrownObjectEvent> pushJpeg(std::shared_ptr<const std::string> jpeg, double t);
   // A decoded BGR or grayscale frame at full resolution (video files, RTSP). It is
   // JPEG-encoded for the clip ring only when evidence is on.
@@ -70,6 +70,7 @@ class ThrownObjectPipeline {
 
  private:
   std::vector<ThrownObjectEvent> analyse(const cv::Mat& gray, double t, std::shared_ptr<const std::string> jpeg);
+  bool detects() const { return camera_.thrown_object && camera_.thrown_object->enabled; }
   bool ensureDetector(cv::Size full);
   ThrownObjectEvent build(FallDecision d, double t);
   void writeDueClips(double t, bool all);
@@ -88,8 +89,6 @@ class ThrownObjectPipeline {
   std::function<void(const std::string&, const std::string&)> on_clip_;
   PipelineStats stats_;
   std::string last_error_;
-  double fps_estimate_ = 25;
-  double last_t_ = NAN;
   long sequence_ = 0;
 };
 
