@@ -50,41 +50,37 @@ bool readFour(MapReader& r, const std::string& key, std::array<Point2, 4>& out) 
   return true;
 }
 
-void parseThrownObject(MapReader& cam, CameraConfig& c) {
-  YAML::Node n = cam.child("thrown_object");
-  if (!n.IsDefined()) return;
-  MapReader r(n, cam.pathOf("thrown_object"), cam.diagnostics());
-  if (!r.valid()) return;
-  ThrownObjectConfig t;
-  r.boolean("enabled", t.enabled);
-  {
-    YAML::Node cn = r.child("calibration", Need::kRequired);
-    MapReader k(cn, r.pathOf("calibration"), r.diagnostics());
-    if (k.valid()) {
-      readFour(k, "image_points", t.calibration.image_points);
-      readFour(k, "facade_points_m", t.calibration.facade_points_m);
-      k.number("floor_height_m", t.calibration.floor_height_m, 2.0, 10.0);
-      k.integer("floors", t.calibration.floors, 1, 300, Need::kRequired);
-    }
-  }
-  if (YAML::Node a = r.child("detect_area"); a.IsDefined()) {
-    t.detect_area = readPolygon(a, r.pathOf("detect_area"), r.diagnostics(), 3);
-  }
-  forEachItem(r.child("masks"), r.pathOf("masks"), r.diagnostics(),
-              [&](const YAML::Node& item, const std::string& path) {
-                auto poly = readPolygon(item, path, r.diagnostics(), 3);
-                if (poly.size() >= 3) t.masks.push_back(std::move(poly));
-              });
-  r.number("column_width_m", t.column_width_m, 0.5, 50);
-  r.number("column_origin_m", t.column_origin_m, -1000, 1000);
-  r.integer("min_floor", t.min_floor, 1, 300);
-  if (r.integer("analysis_scale", t.analysis_scale, 1, 4) && t.analysis_scale == 3) {
-    r.error("analysis_scale", "must be 1, 2 or 4");
-  }
-  c.thrown_object = std::move(t);
+struct SectionEntry {
+  std::string key;
+  DetectorSectionParser parse;
+};
+
+std::vector<SectionEntry>& sections() {
+  static std::vector<SectionEntry> entries;
+  return entries;
 }
 
 }  // namespace
+
+void registerDetectorSection(const std::string& key, DetectorSectionParser parser) {
+  for (auto& e : sections()) {
+    if (e.key == key) {
+      e.parse = std::move(parser);
+      return;
+    }
+  }
+  sections().push_back({key, std::move(parser)});
+}
+
+bool parseFacadeCalibration(MapReader& k, FacadeCalibration& out) {
+  if (!k.valid()) return false;
+  const size_t problems = k.diagnostics().items().size();
+  readFour(k, "image_points", out.image_points);
+  readFour(k, "facade_points_m", out.facade_points_m);
+  k.number("floor_height_m", out.floor_height_m, 2.0, 10.0);
+  k.integer("floors", out.floors, 1, 300, Need::kRequired);
+  return k.diagnostics().items().size() == problems;
+}
 
 void parseCameras(MapReader& root, Config& cfg) {
   Diagnostics& diag = root.diagnostics();
@@ -111,7 +107,23 @@ void parseCameras(MapReader& root, Config& cfg) {
     parseLocation(r, "location", c.location);
     r.duration("offline_after", c.offline_after_s, 1, 86400);
     r.integer("queue_frames", c.queue_frames, 2, 1000);
-    parseThrownObject(r, c);
+    r.boolean("stabilise", c.stabilise);
+    if (YAML::Node cn = r.child("calibration"); cn.IsDefined()) {
+      MapReader k(cn, r.pathOf("calibration"), diag);
+      FacadeCalibration cal;
+      if (parseFacadeCalibration(k, cal)) c.calibration = cal;
+    }
+    forEachItem(r.child("masks"), r.pathOf("masks"), diag, [&](const YAML::Node& m, const std::string& mpath) {
+      auto poly = readPolygon(m, mpath, diag, 3);
+      if (poly.size() >= 3) c.masks.push_back(std::move(poly));
+    });
+    for (const auto& section : sections()) {
+      YAML::Node n = r.child(section.key);
+      if (!n.IsDefined()) continue;
+      MapReader sub(n, r.pathOf(section.key), diag);
+      if (!sub.valid()) continue;
+      if (auto parsed = section.parse(sub, c)) c.detectors.emplace_back(section.key, std::move(parsed));
+    }
     if (c.grid.empty()) c.grid = cfg.site.default_grid;
     cfg.cameras.push_back(std::move(c));
   });

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <array>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -27,16 +29,26 @@ struct FacadeCalibration {
   int floors = 0;
 };
 
-struct ThrownObjectConfig {
+struct CameraConfig;
+
+// The configuration of one detector of a camera. Each detector parses its own
+// subtree of the camera entry (vision/detectors/<name>/config.cc) into a
+// subclass of this; the camera keeps it by the subtree's key.
+struct DetectorConfig {
+  virtual ~DetectorConfig() = default;
   bool enabled = true;
-  FacadeCalibration calibration;
-  Polygon detect_area;          // empty: the facade (floors × calibrated width)
-  std::vector<Polygon> masks;   // shielded regions (lights, trees)
-  double column_width_m = 0;    // > 0: report a window column, numbered from x = column_origin_m
-  double column_origin_m = 0;
-  int min_floor = 2;            // falls starting below this floor do not whistle
-  int analysis_scale = 1;       // analyse at full resolution / this (1, 2 or 4)
 };
+
+// Parses a detector's subtree; problems go to the reader's diagnostics (with
+// FILE:LINE:COL). `camera` holds everything parsed before the detectors
+// (calibration, masks). Null: the subtree was unusable.
+using DetectorSectionParser =
+    std::function<std::shared_ptr<const DetectorConfig>(MapReader& section, const CameraConfig& camera)>;
+
+// Makes `key` a valid key of camera entries, parsed by `parser`. Called at
+// start-up by vision::registerDetectors() (the detector registry), before any
+// configuration is loaded; registering a key again replaces its parser.
+void registerDetectorSection(const std::string& key, DetectorSectionParser parser);
 
 struct CameraConfig {
   std::string id;
@@ -47,8 +59,23 @@ struct CameraConfig {
   Location location;
   double offline_after_s = 30;  // no frame for this long: device_offline
   int queue_frames = 50;        // frames waiting for analysis; the oldest is dropped beyond
-  std::optional<ThrownObjectConfig> thrown_object;
+  bool stabilise = true;        // estimate and compensate camera shake before detection
+  // Shared by every detector of the camera: the facade calibration (metres,
+  // floors) and the regions no detector looks at.
+  std::optional<FacadeCalibration> calibration;
+  std::vector<Polygon> masks;
+  // Detector subtrees by key (thrown_object, ...), in the registry's order.
+  std::vector<std::pair<std::string, std::shared_ptr<const DetectorConfig>>> detectors;
   int line = 0;
+
+  // The configuration of the detector `key` as its own type, or null.
+  template <class T>
+  const T* detector(const std::string& key) const {
+    for (const auto& [k, d] : detectors) {
+      if (k == key) return dynamic_cast<const T*>(d.get());
+    }
+    return nullptr;
+  }
 };
 
 struct VisionConfig {
@@ -61,5 +88,9 @@ struct VisionConfig {
 
 struct Config;
 void parseCameras(MapReader& root, Config& cfg);
+
+// The calibration keys (image_points, facade_points_m, floor_height_m, floors)
+// of a `calibration:` map; false when any is missing or invalid.
+bool parseFacadeCalibration(MapReader& k, FacadeCalibration& out);
 
 }  // namespace shaobing::config

@@ -15,7 +15,7 @@
 
 #include "gateway/core/log.h"
 #include "gateway/whistle/incident.h"
-#include "vision/thrown/pipeline.h"
+#include "vision/camera/pipeline.h"
 
 namespace shaobing::vision {
 namespace {
@@ -24,12 +24,6 @@ constexpr size_t kMaxFrameBytes = 8u << 20;
 
 double secondsSince(SteadyTime from, SteadyTime to) { return std::chrono::duration<double>(to - from).count(); }
 
-// Pipeline options of a daemon camera: its configured analysis resolution.
-PipelineOptions cameraOptions() {
-  PipelineOptions o;
-  o.detector.scale = 0;
-  return o;
-}
 
 struct Frame {
   double t = 0;
@@ -45,7 +39,7 @@ class Camera {
         cam_(cam),
         log_(logger("vision")),
         rlog_(log_),
-        pipeline_(cfg, cam, cameraOptions()),
+        pipeline_(cfg, cam, PipelineOptions{}),
         last_frame_(ctx.clock.steady()),
         c_frames_(ctx.counters.counter("vision." + cam.id + ".frames")),
         c_dropped_(ctx.counters.counter("vision." + cam.id + ".dropped")),
@@ -157,7 +151,7 @@ class Camera {
         queue_.pop_front();
       }
       const long bad_before = pipeline_.stats().bad_frames;
-      std::vector<ThrownObjectEvent> events;
+      std::vector<Finding> events;
       try {
         events = f.jpeg ? pipeline_.pushJpeg(std::move(f.jpeg), f.t) : pipeline_.pushFrame(f.image, f.t);
       } catch (const std::exception& e) {
@@ -174,7 +168,7 @@ class Camera {
   // Worker thread: evidence outcomes of the pipeline become counters (shown in
   // health); failures are logged.
   void syncEvidenceStats() {
-    const PipelineStats& st = pipeline_.stats();
+    const EvidenceStats& st = pipeline_.evidenceStats();
     const long errors = st.clip_errors + st.snapshot_errors;
     if (errors > evidence_errors_seen_) {
       rlog_.warn("evidence-" + cam_.id, "camera " + cam_.id + ": evidence not written: " + pipeline_.lastError());
@@ -185,11 +179,10 @@ class Camera {
     evidence_errors_seen_ = errors;
   }
 
-  void raise(ThrownObjectEvent& ev) {
-    const FallDecision& d = ev.decision;
-    ev.incident.observed_at = fromUnixMillis(static_cast<int64_t>(std::llround(d.release_time * 1000)));
-    log_->warn("camera {}: object thrown from floor {} ({}-{}), x {:.1f} m, confidence {:.2f}", cam_.id, d.floor,
-               d.floor_lo, d.floor_hi, d.facade_x_m, d.confidence);
+  void raise(Finding& ev) {
+    ev.incident.observed_at = fromUnixMillis(static_cast<int64_t>(std::llround(ev.observed_at * 1000)));
+    log_->warn("camera {}: {} ({}): {}", cam_.id, ev.incident.type,
+               ev.incident.level ? whistle::toString(*ev.incident.level) : "default level", ev.incident.details.dump());
     ++c_whistles_;
     if (ctx_.incidents == nullptr) return;
     whistle::RaiseResult r = ctx_.incidents->raise(std::move(ev.incident));
@@ -247,7 +240,7 @@ class Camera {
   config::CameraConfig cam_;
   std::shared_ptr<spdlog::logger> log_;
   RateLimitedLog rlog_;
-  ThrownObjectPipeline pipeline_;
+  CameraPipeline pipeline_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Frame> queue_;

@@ -1,7 +1,8 @@
 // The daemon's camera component: receives frames (JPEG over MQTT, or a URL /
-// file read with OpenCV), runs each camera's thrown-object pipeline on its
-// own worker thread, raises thrown_object whistles with evidence, and raises
-// device_offline when a camera stops sending frames (docs/vision.md).
+// file read with OpenCV), runs each camera's pipeline (its detectors from
+// vision/detectors/) on its own worker thread, raises their whistles with
+// evidence, and raises device_offline when a camera stops sending frames
+// (docs/vision.md).
 #pragma once
 
 #include <memory>

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -91,7 +92,8 @@ int main(int argc, char** argv) {
   bool quick = false;
   bool reuse = false;
   int scale = 0;
-  double events_minutes = 0, distractor_minutes = 0;
+  double events_minutes = 0, distractor_minutes = 0, hard_events_minutes = 0, hard_distractor_minutes = 0;
+  bool wide = false;
   std::string keep_dir;
   std::string camera_id = "synth-cam";
   double x_tolerance = 3.0;
@@ -101,6 +103,12 @@ int main(int argc, char** argv) {
   app.add_flag("--quick", quick, "three short scenes only (for tests); the figures are not meaningful");
   app.add_option("--events-minutes", events_minutes, "footage of the events set (default 15)");
   app.add_option("--distractor-minutes", distractor_minutes, "footage of the distractors-only set (default 12)");
+  app.add_option("--hard-events-minutes", hard_events_minutes,
+                 "footage of the hard-events set: drops under strong shake and other hard conditions (default 6)");
+  app.add_option("--hard-distractor-minutes", hard_distractor_minutes,
+                 "footage of the hard-distractors set: strong shake with exposure, lights, birds, heavy rain, "
+                 "insects (default 20)");
+  app.add_flag("--wide", wide, "held-out variant: hard conditions from wider parameter ranges (use with an unseen --seed)");
   app.add_option("--keep", keep_dir, "write scenes, configs and replay output here and keep them");
   app.add_option("--scale", scale, "passed to shaobing replay: analysis resolution divisor (0 = its default)");
   app.add_flag("--reuse", reuse, "with --keep: reuse videos already rendered there by an earlier run");
@@ -114,8 +122,13 @@ int main(int argc, char** argv) {
     recipes = *synth::sceneSet({"quick", seed, 0});
   } else {
     recipes = *synth::sceneSet({"events", seed, events_minutes});
-    auto d = *synth::sceneSet({"distractors-only", seed, distractor_minutes});
-    recipes.insert(recipes.end(), d.begin(), d.end());
+    for (const auto& [name, minutes] : {std::pair{"distractors-only", distractor_minutes},
+                                        std::pair{"hard-events", hard_events_minutes},
+                                        std::pair{"hard-distractors", hard_distractor_minutes}}) {
+      if (minutes < 0) continue;  // a negative length leaves the set out
+      auto more = *synth::sceneSet({name, seed, minutes, wide});
+      recipes.insert(recipes.end(), more.begin(), more.end());
+    }
   }
 
   fs::path work;
@@ -133,6 +146,7 @@ int main(int argc, char** argv) {
   fs::create_directories(work / "state");
 
   synth::Scorer scorer;
+  std::map<std::string, synth::Scorer> by_family;  // scene name without its number
   synth::MatchParams match;
   match.x_tolerance_m = x_tolerance;
   long frames = 0;
@@ -193,6 +207,7 @@ int main(int argc, char** argv) {
     } else {
       const auto truth = synth::truthEvents(synth::groundTruth(scene, camera_id));
       scorer.addScene(truth, whistles, scene.duration(), match);
+      by_family[recipe.name.substr(0, recipe.name.rfind('-'))].addScene(truth, whistles, scene.duration(), match);
       if (verbose) {
         const auto m = synth::matchScene(truth, whistles, match);
         int found = 0;
@@ -210,6 +225,18 @@ int main(int argc, char** argv) {
   if (keep_dir.empty()) fs::remove_all(work);
 
   const bool met = synth::printReport(scorer.figures(), std::cout);
+  std::cout << "  by scene set:\n";
+  for (const auto& [family, sc] : by_family) {
+    const synth::Figures& f = sc.figures();
+    const int events = f.events[0] + f.events[1] + f.events[2];
+    const int found = f.found[0] + f.found[1] + f.found[2];
+    const double footage = (f.event_footage_s + f.distractor_footage_s) / 60;
+    const int false_all = f.false_in_distractor_scenes + f.false_in_event_scenes;
+    const int false_em = f.false_emergency_in_distractor_scenes + f.false_emergency_in_event_scenes;
+    std::printf("    %-18s %6.1f min  found %d/%d (>=12 cm %d/%d)  false %d (emergency %d)  duplicates %d (emergency %d)\n",
+                family.c_str(), footage, found, events, f.found[0] + f.found[1], f.events[0] + f.events[1], false_all,
+                false_em, f.duplicates, f.duplicate_emergencies);
+  }
   std::printf("  scenes %zu, %ld frames (%.1f min); rendering %.1f frames/s, replay %.1f frames/s (%.2fx real time)\n",
               recipes.size(), frames, frames / 25.0 / 60, render_s > 0 ? frames / render_s : 0,
               replay_s > 0 ? frames / replay_s : 0, replay_s > 0 ? frames / 25.0 / replay_s : 0);

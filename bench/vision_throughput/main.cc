@@ -1,9 +1,11 @@
 // Vision throughput at 1280×720, 25 fps JPEG input, one thread (frames/s per core):
 //  (a) JPEG decode alone at full resolution (colour, and grayscale);
 //  (b) full-resolution decode + grayscale + OpenCV MOG2, the common baseline;
-//  (c) the whole thrown-object pipeline as the daemon runs it per camera
-//      (reduced or full grayscale decode, foreground, blobs, tracks, judgement,
-//      clip ring of encoded frames);
+//  (c) the whole camera pipeline with the thrown-object detector as the daemon
+//      runs it per camera (grayscale decode, camera-motion estimation and
+//      stabilisation, foreground, blobs, tracks, judgement, clip ring of encoded
+//      frames), on a still camera and on one shaking strongly, and without
+//      stabilisation for its cost;
 // then the memory one camera holds with a full clip ring (RSS and accounted).
 // Frames are rendered synthetic facade scenes (noise, a thrown object, birds).
 // Each rate is the median of 3 runs over the same frames.
@@ -26,7 +28,8 @@
 #include "config/config.h"
 #include "vision/synth/render.h"
 #include "vision/synth/scene.h"
-#include "vision/thrown/pipeline.h"
+#include "vision/camera/pipeline.h"
+#include "vision/detectors/registry.h"
 
 using namespace shaobing;
 using WallClock = std::chrono::steady_clock;
@@ -56,9 +59,11 @@ long rssBytes() {
   return resident * sysconf(_SC_PAGESIZE);
 }
 
-config::Config makeConfig(const vision::synth::Scene& scene, const std::string& evidence_dir) {
-  const std::string yaml = "site: {id: bench}\nstate_dir: " + evidence_dir + "\n" +
-                           vision::synth::cameraConfigYaml(scene, "cam") + "vision: {evidence_dir: " + evidence_dir + "}\n";
+config::Config makeConfig(const vision::synth::Scene& scene, const std::string& evidence_dir, bool stabilise) {
+  std::string camera = vision::synth::cameraConfigYaml(scene, "cam");
+  if (!stabilise) camera.replace(camera.find("    thrown_object:"), 0, "    stabilise: false\n");
+  const std::string yaml = "site: {id: bench}\nstate_dir: " + evidence_dir + "\n" + camera +
+                           "vision: {evidence_dir: " + evidence_dir + "}\n";
   config::LoadResult r = config::loadConfigString(yaml);
   if (!r.ok()) {
     for (const auto& m : r.messages()) std::fprintf(stderr, "%s\n", m.c_str());
@@ -79,6 +84,7 @@ int main(int argc, char** argv) {
   app.add_option("--runs", runs, "runs per figure (the median is printed)");
   CLI11_PARSE(app, argc, argv);
   cv::setNumThreads(1);  // per-core figures
+  vision::registerDetectors();
 
   vision::synth::SceneRecipe recipe;
   recipe.name = "throughput";
@@ -87,16 +93,25 @@ int main(int argc, char** argv) {
   recipe.duration_s = seconds;
   recipe.distractors = {vision::synth::Distractor::Noise, vision::synth::Distractor::Birds};
   const vision::synth::Scene scene = vision::synth::makeScene(recipe);
-  vision::synth::SceneRenderer renderer(scene);
+  // The same scene with the camera swaying strongly most of the time.
+  vision::synth::SceneRecipe shaky_recipe = recipe;
+  shaky_recipe.distractors.insert(vision::synth::Distractor::StrongShake);
+  const vision::synth::Scene shaky_scene = vision::synth::makeScene(shaky_recipe);
   const int n = std::min(scene.frame_count, seconds * 25);
-  std::vector<std::shared_ptr<const std::string>> frames;
   size_t total_bytes = 0;
-  for (int i = 0; i < n; ++i) {
-    std::vector<uchar> buf;
-    cv::imencode(".jpg", renderer.render(i), buf, {cv::IMWRITE_JPEG_QUALITY, quality});
-    total_bytes += buf.size();
-    frames.push_back(std::make_shared<const std::string>(buf.begin(), buf.end()));
-  }
+  auto encode = [&](const vision::synth::Scene& sc, size_t* bytes) {
+    vision::synth::SceneRenderer renderer(sc);
+    std::vector<std::shared_ptr<const std::string>> out;
+    for (int i = 0; i < n; ++i) {
+      std::vector<uchar> buf;
+      cv::imencode(".jpg", renderer.render(i), buf, {cv::IMWRITE_JPEG_QUALITY, quality});
+      if (bytes) *bytes += buf.size();
+      out.push_back(std::make_shared<const std::string>(buf.begin(), buf.end()));
+    }
+    return out;
+  };
+  const auto frames = encode(scene, &total_bytes);
+  const auto shaky_frames = encode(shaky_scene, nullptr);
   std::printf("shaobing-bench-vision-throughput: %d frames %dx%d, JPEG quality %d (mean %.0f KiB), 1 thread, median of %d\n",
               n, scene.pose.width, scene.pose.height, quality, total_bytes / 1024.0 / n, runs);
 
@@ -116,40 +131,49 @@ int main(int argc, char** argv) {
     }
   });
   const std::string evidence_dir = (std::filesystem::temp_directory_path() / ("shaobing-bench-vision-" + std::to_string(getpid()))).string();
-  const config::Config cfg = makeConfig(scene, evidence_dir);
-  auto pipelineRate = [&](int scale, long* whistles) {
-    return rate(frames.size(), runs, [&] {
+  const config::Config cfg = makeConfig(scene, evidence_dir, true);
+  const config::Config still_cfg = makeConfig(scene, evidence_dir, false);
+  auto pipelineRate = [&](const config::Config& c, const std::vector<std::shared_ptr<const std::string>>& input,
+                          int scale, long* whistles) {
+    return rate(input.size(), runs, [&] {
       vision::PipelineOptions o;
-      o.detector.scale = scale;
-      vision::ThrownObjectPipeline p(cfg, cfg.cameras[0], o);
+      o.scale_override = scale;
+      vision::CameraPipeline p(c, c.cameras[0], o);
       long w = 0;
-      for (int i = 0; i < n; ++i) w += static_cast<long>(p.pushJpeg(frames[i], i / 25.0).size());
+      for (int i = 0; i < n; ++i) w += static_cast<long>(p.pushJpeg(input[i], i / 25.0).size());
       *whistles = w;
     });
   };
-  long w1 = 0, w2 = 0;
-  const double full = pipelineRate(1, &w1);
-  const double half = pipelineRate(2, &w2);
+  long w1 = 0, w2 = 0, w3 = 0, w4 = 0;
+  const double full = pipelineRate(cfg, frames, 1, &w1);
+  const double full_shaky = pipelineRate(cfg, shaky_frames, 1, &w3);
+  const double unstabilised = pipelineRate(still_cfg, frames, 1, &w4);
+  const double half = pipelineRate(cfg, frames, 2, &w2);
 
   std::printf("  (a) JPEG decode only, colour, full resolution     %7.1f frames/s\n", decode_colour);
   std::printf("      JPEG decode only, grayscale, full resolution  %7.1f frames/s\n", decode_gray);
   std::printf("  (b) decode + grayscale + MOG2 (baseline)          %7.1f frames/s\n", mog2);
-  std::printf("  (c) whole pipeline, full-resolution analysis      %7.1f frames/s  %.2fx decode  %.2fx MOG2  %ld whistle(s)\n",
-              full, full / decode_colour, full / mog2, w1);
-  std::printf("      whole pipeline, half-resolution analysis      %7.1f frames/s  %.2fx decode  %.2fx MOG2  %ld whistle(s)\n",
-              half, half / decode_colour, half / mog2, w2);
+  std::printf("  (c) whole pipeline, full resolution, stabilised   %7.1f frames/s  %.2fx gray decode  %.2fx MOG2  %ld whistle(s)\n",
+              full, full / decode_gray, full / mog2, w1);
+  std::printf("      the same, camera shaking strongly             %7.1f frames/s  %.2fx gray decode  %.2fx MOG2  %ld whistle(s)\n",
+              full_shaky, full_shaky / decode_gray, full_shaky / mog2, w3);
+  std::printf("      the same, stabilisation off (still camera)    %7.1f frames/s  stabilisation costs %.0f%% of the rate\n",
+              unstabilised, 100.0 * (1 - full / unstabilised));
+  std::printf("      half-resolution analysis, stabilised          %7.1f frames/s  %.2fx gray decode  %.2fx MOG2  %ld whistle(s)\n",
+              half, half / decode_gray, half / mog2, w2);
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  std::printf("  cameras of 720p at 25 fps: %.1f per core, %.1f on this machine's %u cores (full-resolution analysis)\n",
-              full / 25, full / 25 * cores, cores);
+  const double worst = std::min(full, full_shaky);
+  std::printf("  cameras of 720p at 25 fps: %.1f per core, %.1f on this machine's %u cores (full resolution, shaking)\n",
+              worst / 25, worst / 25 * cores, cores);
 
   // Memory: several cameras side by side, each fed its own copies of 12 s of frames
   // so that every clip ring is full.
   const int cameras = 4;
   const long before = rssBytes();
-  std::vector<std::unique_ptr<vision::ThrownObjectPipeline>> pipes;
+  std::vector<std::unique_ptr<vision::CameraPipeline>> pipes;
   size_t accounted = 0;
   for (int c = 0; c < cameras; ++c) {
-    pipes.push_back(std::make_unique<vision::ThrownObjectPipeline>(cfg, cfg.cameras[0], vision::PipelineOptions{}));
+    pipes.push_back(std::make_unique<vision::CameraPipeline>(cfg, cfg.cameras[0], vision::PipelineOptions{}));
   }
   for (int i = 0; i < n; ++i) {
     for (auto& p : pipes) p->pushJpeg(std::make_shared<const std::string>(*frames[i]), 100 + i / 25.0);
@@ -159,8 +183,8 @@ int main(int argc, char** argv) {
   std::printf("  memory per camera (clip ring %.0f s + detector): %.1f MiB resident, %.1f MiB accounted   target <= 40 MiB\n",
               cfg.vision.clip_pre_s + cfg.vision.clip_post_s + 1, (after - before) / 1048576.0 / cameras,
               accounted / 1048576.0 / cameras);
-  std::printf("  targets: pipeline >= 0.5x decode %s, >= 3x MOG2 %s\n", full >= 0.5 * decode_colour ? "MET" : "NOT MET",
-              full >= 3 * mog2 ? "MET" : "NOT MET");
+  std::printf("  targets (shaking camera): pipeline >= 0.5x grayscale decode %s, >= 3x MOG2 %s\n",
+              worst >= 0.5 * decode_gray ? "MET" : "NOT MET", worst >= 3 * mog2 ? "MET" : "NOT MET");
   std::error_code ec;
   std::filesystem::remove_all(evidence_dir, ec);
   return 0;

@@ -26,8 +26,9 @@ constexpr auto kStopBudget = std::chrono::milliseconds(4500);
 
 class Daemon::Impl {
  public:
-  explicit Impl(config::Config cfg)
+  Impl(config::Config cfg, ComponentFactory components)
       : cfg_(std::move(cfg)),
+        build_components_(std::move(components)),
         log_(logger("daemon")),
         signals_(io_, SIGTERM, SIGINT, SIGHUP),
         health_timer_(io_),
@@ -60,7 +61,7 @@ class Daemon::Impl {
     ctx_ = std::make_unique<ServiceContext>(
         ServiceContext{io_, systemClock(), counters_, cfg_, local_, *router_, nullptr});
     try {
-      components_ = buildComponents(*ctx_, cfg_);
+      components_ = build_components_ ? build_components_(*ctx_, cfg_) : buildCoreComponents(*ctx_, cfg_);
     } catch (const std::exception& e) {
       log_->error("start-up failed: {}", e.what());
       return 1;
@@ -260,6 +261,7 @@ class Daemon::Impl {
   }
 
   config::Config cfg_;
+  ComponentFactory build_components_;
   std::shared_ptr<spdlog::logger> log_;
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
@@ -279,7 +281,8 @@ class Daemon::Impl {
   int exit_code_ = 0;
 };
 
-Daemon::Daemon(config::Config cfg) : impl_(std::make_unique<Impl>(std::move(cfg))) {}
+Daemon::Daemon(config::Config cfg, ComponentFactory components)
+    : impl_(std::make_unique<Impl>(std::move(cfg), std::move(components))) {}
 Daemon::~Daemon() = default;
 int Daemon::run() { return impl_->run(); }
 

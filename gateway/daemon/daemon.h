@@ -7,12 +7,14 @@
 #include <string>
 
 #include "config/config.h"
+#include "gateway/daemon/registry.h"
 
 namespace shaobing {
 
 class Daemon {
  public:
-  explicit Daemon(config::Config cfg);
+  // `components` builds what the daemon runs (buildCoreComponents when empty).
+  explicit Daemon(config::Config cfg, ComponentFactory components = {});
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;

@@ -1,7 +1,10 @@
-// The cameras: and vision: sections of the configuration.
+// The cameras: and vision: sections of the configuration, with the detector
+// subtrees their registry entries parse.
 #include <gtest/gtest.h>
 
 #include "config/config.h"
+#include "vision/detectors/registry.h"
+#include "vision/detectors/thrown_object/config.h"
 
 namespace shaobing::config {
 namespace {
@@ -26,6 +29,13 @@ cameras:
       analysis_scale: 2
 )";
 
+// Every test loads with the detectors registered, as both executables do.
+class DetectorsRegistered : public ::testing::Environment {
+ public:
+  void SetUp() override { vision::registerDetectors(); }
+};
+const auto* const kRegistered = ::testing::AddGlobalTestEnvironment(new DetectorsRegistered);
+
 std::string messages(const LoadResult& r) {
   std::string out;
   for (const auto& m : r.messages()) out += m + "\n";
@@ -42,13 +52,16 @@ TEST(CameraConfigTest, ReadsACalibratedCamera) {
   EXPECT_EQ(c.grid, "g-03");
   EXPECT_EQ(c.location.building, "3");
   EXPECT_DOUBLE_EQ(c.offline_after_s, 20);
-  ASSERT_TRUE(c.thrown_object);
-  EXPECT_EQ(c.thrown_object->calibration.floors, 18);
-  EXPECT_DOUBLE_EQ(c.thrown_object->calibration.image_points[2].first, 1100);
-  EXPECT_DOUBLE_EQ(c.thrown_object->calibration.facade_points_m[3].second, 54);
-  EXPECT_EQ(c.thrown_object->masks.size(), 1u);
-  EXPECT_DOUBLE_EQ(c.thrown_object->column_width_m, 3.2);
-  EXPECT_EQ(c.thrown_object->analysis_scale, 2);
+  const auto* t = c.detector<vision::ThrownObjectConfig>("thrown_object");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->calibration.floors, 18);
+  EXPECT_DOUBLE_EQ(t->calibration.image_points[2].first, 1100);
+  EXPECT_DOUBLE_EQ(t->calibration.facade_points_m[3].second, 54);
+  EXPECT_EQ(t->masks.size(), 1u);
+  EXPECT_DOUBLE_EQ(t->column_width_m, 3.2);
+  EXPECT_EQ(t->analysis_scale, 2);
+  EXPECT_DOUBLE_EQ(t->emergency_confidence, 0.6);
+  EXPECT_TRUE(c.stabilise);
   EXPECT_EQ(r.config->vision.evidence_dir, "/var/lib/shaobing/vision");
   EXPECT_DOUBLE_EQ(r.config->vision.clip_pre_s, 5);
   EXPECT_DOUBLE_EQ(r.config->vision.clip_post_s, 5);
@@ -86,6 +99,56 @@ TEST(CameraConfigTest, CameraIdsMustNotCollideWithDevices) {
                                   "devices:\n  - {id: gate, kind: access}\ncameras:\n  - id: gate\n");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(messages(r).find("already used"), std::string::npos) << messages(r);
+}
+
+TEST(CameraConfigTest, ThrownObjectUsesTheCamerasCalibrationAndMasks) {
+  LoadResult r = loadConfigString(std::string(kBase) + R"(
+cameras:
+  - id: b3-east
+    stabilise: false
+    calibration:
+      image_points: [[100, 700], [1180, 690], [1100, 60], [180, 70]]
+      facade_points_m: [[0, 3], [40, 3], [40, 54], [0, 54]]
+      floors: 18
+    masks: [[[0, 0], [40, 0], [40, 40]]]
+    thrown_object:
+      masks: [[[10, 10], [50, 10], [50, 50]]]
+      emergency_confidence: 0.7
+      priority_confidence: 0.5
+)");
+  ASSERT_TRUE(r.ok()) << messages(r);
+  const CameraConfig& c = r.config->cameras[0];
+  EXPECT_FALSE(c.stabilise);
+  ASSERT_TRUE(c.calibration);
+  const auto* t = c.detector<vision::ThrownObjectConfig>("thrown_object");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->calibration.floors, 18);
+  EXPECT_DOUBLE_EQ(t->calibration.image_points[1].first, 1180);
+  EXPECT_EQ(t->masks.size(), 2u);  // the camera's and its own
+  EXPECT_DOUBLE_EQ(t->emergency_confidence, 0.7);
+  EXPECT_DOUBLE_EQ(t->priority_confidence, 0.5);
+}
+
+TEST(CameraConfigTest, ThrownObjectWithoutAnyCalibrationIsAnError) {
+  LoadResult r = loadConfigString(std::string(kBase) + "cameras:\n  - id: c1\n    thrown_object: {min_floor: 3}\n",
+                                  "cam.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(messages(r).find("cam.yaml:4:"), std::string::npos) << messages(r);
+  EXPECT_NE(messages(r).find("cameras[0].thrown_object.calibration: required"), std::string::npos) << messages(r);
+}
+
+TEST(CameraConfigTest, PriorityThresholdAboveEmergencyIsAnError) {
+  std::string text = std::string(kBase) + kCamera + "      emergency_confidence: 0.5\n      priority_confidence: 0.6\n";
+  LoadResult r = loadConfigString(text);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(messages(r).find("priority_confidence: must not exceed emergency_confidence"), std::string::npos)
+      << messages(r);
+}
+
+TEST(CameraConfigTest, UnknownDetectorSectionIsATypo) {
+  LoadResult r = loadConfigString(std::string(kBase) + "cameras:\n  - id: c1\n    thrown_objects: {}\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(messages(r).find("thrown_objects"), std::string::npos) << messages(r);
 }
 
 TEST(CameraConfigTest, VisionSectionSetsEvidenceRetention) {

@@ -1,6 +1,6 @@
 // Trajectory judgement on synthetic tracks, and the whole detector on rendered
 // facade scenes (real frames: facade, windows, noise, a falling object).
-#include "vision/thrown/detector.h"
+#include "vision/detectors/thrown_object/fall_detector.h"
 
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
@@ -15,8 +15,8 @@ namespace shaobing::vision {
 namespace {
 
 // A facade seen straight on at 20 px/m: 40 m wide, 18 floors of 3 m.
-config::ThrownObjectConfig flatFacade() {
-  config::ThrownObjectConfig t;
+ThrownObjectConfig flatFacade() {
+  ThrownObjectConfig t;
   t.calibration.image_points = {{{0, 1200}, {800, 1200}, {800, 120}, {0, 120}}};
   t.calibration.facade_points_m = {{{0, 0}, {40, 0}, {40, 54}, {0, 54}}};
   t.calibration.floor_height_m = 3.0;
@@ -36,7 +36,7 @@ std::vector<TrackPoint> sample(const Facade& f, double t0, double t1,
 }
 
 TEST(JudgeTrackTest, FreeFallIsTracedBackToItsFloorEvenWhenSeenLate) {
-  Facade f(flatFacade());
+  Facade f(flatFacade().facade());
   const double z0 = 27 + 1.1;  // floor 10 sill height
   // First seen 0.3 s after release, already falling.
   auto pts = sample(f, 0.3, 1.2, [&](double t) { return cv::Point2d(12.0 + 0.5 * t, z0 - 0.5 * 9.81 * t * t); });
@@ -57,7 +57,7 @@ TEST(JudgeTrackTest, FreeFallIsTracedBackToItsFloorEvenWhenSeenLate) {
 }
 
 TEST(JudgeTrackTest, LightObjectFallingSteadilyIsAcceptedAsASteadyFall) {
-  Facade f(flatFacade());
+  Facade f(flatFacade().facade());
   const double vt = 3.0, z0 = 15 + 1.0;  // floor 6
   auto drop = [&](double t) { return vt * vt / 9.81 * std::log(std::cosh(9.81 * t / vt)); };
   auto pts = sample(f, 0.12, 1.6, [&](double t) { return cv::Point2d(20 + 0.2 * std::sin(2 * t), z0 - drop(t)); });
@@ -69,7 +69,7 @@ TEST(JudgeTrackTest, LightObjectFallingSteadilyIsAcceptedAsASteadyFall) {
 }
 
 TEST(JudgeTrackTest, BirdsLeavesAndRisingThingsAreRejected) {
-  Facade f(flatFacade());
+  Facade f(flatFacade().facade());
   // A bird diving at 4 m/s while flying sideways at 8 m/s.
   auto bird = sample(f, 0, 1.0, [](double t) { return cv::Point2d(5 + 8 * t, 30 - 4 * t); });
   Judgement jb = judgeTrack(bird, f, {}, 2, false);
@@ -92,7 +92,7 @@ TEST(JudgeTrackTest, BirdsLeavesAndRisingThingsAreRejected) {
 }
 
 TEST(JudgeTrackTest, FallsFromBelowTheMinimumFloorDoNotWhistle) {
-  Facade f(flatFacade());
+  Facade f(flatFacade().facade());
   auto pts = sample(f, 0.1, 1.0, [](double t) { return cv::Point2d(10, 7.1 - 4.9 * t * t); });  // floor 3
   Judgement low = judgeTrack(pts, f, {}, 5, true);
   EXPECT_FALSE(low.ok);
@@ -100,8 +100,8 @@ TEST(JudgeTrackTest, FallsFromBelowTheMinimumFloorDoNotWhistle) {
   EXPECT_TRUE(judgeTrack(pts, f, {}, 2, true).ok);
 }
 
-config::ThrownObjectConfig fromScene(const synth::Scene& s) {
-  config::ThrownObjectConfig t;
+ThrownObjectConfig fromScene(const synth::Scene& s) {
+  ThrownObjectConfig t;
   for (int i = 0; i < 4; ++i) {
     t.calibration.image_points[i] = {s.calibration.image_points[i].x, s.calibration.image_points[i].y};
     t.calibration.facade_points_m[i] = {s.calibration.facade_points_m[i].x, s.calibration.facade_points_m[i].y};

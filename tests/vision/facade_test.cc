@@ -1,6 +1,7 @@
 // Facade calibration: the homography from the installer's four points, floors,
 // columns and the default detection area.
-#include "vision/thrown/facade.h"
+#include "vision/camera/facade.h"
+#include "vision/detectors/thrown_object/config.h"
 
 #include <gtest/gtest.h>
 
@@ -9,8 +10,8 @@
 namespace shaobing::vision {
 namespace {
 
-config::ThrownObjectConfig fromSynth(const synth::Calibration& c) {
-  config::ThrownObjectConfig t;
+ThrownObjectConfig fromSynth(const synth::Calibration& c) {
+  ThrownObjectConfig t;
   for (int i = 0; i < 4; ++i) {
     t.calibration.image_points[i] = {c.image_points[i].x, c.image_points[i].y};
     t.calibration.facade_points_m[i] = {c.facade_points_m[i].x, c.facade_points_m[i].y};
@@ -26,7 +27,7 @@ TEST(FacadeTest, MapsFacadePointsOfAPerspectiveViewToTheirPixelsAndBack) {
   pose.roll_deg = 0.5;
   synth::FacadeLayout layout;
   synth::Projector projector(pose);
-  Facade facade(fromSynth(synth::makeCalibration(projector, layout)));
+  Facade facade(fromSynth(synth::makeCalibration(projector, layout)).facade());
   // Points all over the facade, not only the four calibration points.
   for (double x : {1.0, 10.0, 22.5, 40.0}) {
     for (double z : {2.0, 17.0, 33.3, 52.0}) {
@@ -42,13 +43,13 @@ TEST(FacadeTest, MapsFacadePointsOfAPerspectiveViewToTheirPixelsAndBack) {
 }
 
 TEST(FacadeTest, FloorOneIsTheGroundFloorAndFloorsAreClampedToTheBuilding) {
-  config::ThrownObjectConfig t;
+  ThrownObjectConfig t;
   t.calibration.image_points = {{{0, 1000}, {1000, 1000}, {1000, 0}, {0, 0}}};
   t.calibration.facade_points_m = {{{0, 0}, {30, 0}, {30, 54}, {0, 54}}};
   t.calibration.floor_height_m = 3.0;
   t.calibration.floors = 18;
   t.column_width_m = 3.0;
-  Facade facade(t);
+  Facade facade(t.facade());
   EXPECT_EQ(facade.floorAt(0.5), 1);
   EXPECT_EQ(facade.floorAt(2.99), 1);
   EXPECT_EQ(facade.floorAt(3.0), 2);
@@ -68,11 +69,11 @@ TEST(FacadeTest, FloorOneIsTheGroundFloorAndFloorsAreClampedToTheBuilding) {
 }
 
 TEST(FacadeTest, WithoutColumnsConfiguredNoColumnIsReported) {
-  config::ThrownObjectConfig t;
+  ThrownObjectConfig t;
   t.calibration.image_points = {{{0, 100}, {100, 100}, {100, 0}, {0, 0}}};
   t.calibration.facade_points_m = {{{0, 0}, {10, 0}, {10, 10}, {0, 10}}};
   t.calibration.floors = 3;
-  EXPECT_EQ(Facade(t).columnAt(5), 0);
+  EXPECT_EQ(t.facade().columnAt(5), 0);
 }
 
 }  // namespace

@@ -4,11 +4,14 @@
 
 #include "gateway/version.h"
 #include "tools/shaobing/commands.h"
+#include "vision/detectors/registry.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"shaobing: configure and inspect a shaobing edge gateway"};
   app.set_version_flag("--version", std::string("shaobing ") + shaobing::kVersion);
   app.require_subcommand(1);
+  // Camera entries may hold every registered detector's subtree.
+  shaobing::vision::registerDetectors();
   int exit_code = 0;
   shaobing::cli::registerCommands(app, exit_code);
   CLI11_PARSE(app, argc, argv);

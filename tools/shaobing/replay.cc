@@ -1,6 +1,6 @@
-// `shaobing replay --config PATH --camera ID VIDEO`: runs a camera's
-// thrown-object pipeline on a recording as fast as it can and prints one JSON
-// line per whistle (docs/vision.md). Installers use it to check a camera's
+// `shaobing replay --config PATH --camera ID VIDEO`: runs every detector
+// configured for a camera on a recording as fast as it can and prints one JSON
+// line per whistle, with its type (docs/vision.md). Installers use it to check a camera's
 // calibration on a recording; the accuracy benchmark scores its output.
 #include <chrono>
 #include <cstdio>
@@ -10,7 +10,7 @@
 #include "tools/shaobing/commands.h"
 #include "tools/shaobing/site_access.h"
 #include "vision/recording.h"
-#include "vision/thrown/pipeline.h"
+#include "vision/camera/pipeline.h"
 
 namespace shaobing::cli {
 namespace {
@@ -32,14 +32,14 @@ int runReplay(const ReplayArgs& a) {
     std::cerr << a.config_path << ": no camera '" << a.camera << "' under cameras:\n";
     return 2;
   }
-  if (!camera->thrown_object || !camera->thrown_object->enabled) {
-    std::cerr << a.config_path << ": camera '" << a.camera << "' has no thrown_object calibration\n";
+  if (camera->detectors.empty()) {
+    std::cerr << a.config_path << ": camera '" << a.camera << "' has no detector configured (e.g. thrown_object)\n";
     return 2;
   }
   vision::PipelineOptions options;
   options.evidence = !a.evidence_dir.empty();
   if (options.evidence) cfg.vision.evidence_dir = a.evidence_dir;
-  options.detector.scale = a.scale;  // 0: the camera's analysis_scale
+  options.scale_override = a.scale;  // 0: each detector's configured scale
 
   vision::Recording video;
   if (!video.open(a.video)) {
@@ -47,15 +47,15 @@ int runReplay(const ReplayArgs& a) {
     return 2;
   }
   const double fps = video.fps();
-  vision::ThrownObjectPipeline pipeline(cfg, *camera, options);
-  const std::string level = cfg.whistles.ruleFor("thrown_object").level;
+  vision::CameraPipeline pipeline(cfg, *camera, options);
   long index = 0, printed = 0;
-  auto print = [&](const std::vector<vision::ThrownObjectEvent>& events, long frame, double t) {
+  auto print = [&](const std::vector<vision::Finding>& events, long frame, double t) {
     for (const auto& ev : events) {
       nlohmann::json evidence = nlohmann::json::array();
       for (const auto& e : ev.incident.evidence) evidence.push_back({{"kind", e.kind}, {"path", e.path}});
       nlohmann::json line = {{"type", ev.incident.type},
-                             {"level", level},
+                             {"level", ev.incident.level ? whistle::toString(*ev.incident.level)
+                                                         : cfg.whistles.ruleFor(ev.incident.type).level},
                              {"source", {{"device", camera->id}}},
                              {"details", ev.incident.details},
                              {"evidence", evidence},
@@ -82,13 +82,17 @@ int runReplay(const ReplayArgs& a) {
                a.video.c_str(), index, secs, secs > 0 ? index / secs : 0.0, printed, st.bad_frames,
                st.bad_frames ? ", last: " : "", st.bad_frames ? pipeline.lastError().c_str() : "");
   if (options.evidence) {
+    const auto& ev = pipeline.evidenceStats();
     std::fprintf(stderr, "  evidence: %ld clip(s) written, %ld clip error(s), %ld snapshot error(s)\n",
-                 st.clips_written, st.clip_errors, st.snapshot_errors);
+                 ev.clips_written, ev.clip_errors, ev.snapshot_errors);
   }
-  if (const vision::FallDetector* det = pipeline.detector()) {
-    const auto& ds = det->stats();
-    std::fprintf(stderr, "  detector: noise sigma %.1f, %ld blobs, %ld tracks, %ld disturbed frames, %ld rejected falls, %ld split tracks folded\n",
-                 ds.noise_sigma, ds.blobs, ds.tracks, ds.disturbed_frames, ds.rejected, ds.duplicates);
+  if (const vision::MotionEstimator* motion = pipeline.motion()) {
+    const auto& ms = motion->stats();
+    std::fprintf(stderr, "  camera motion: %ld frames moved (largest %.1f px), %ld unreliable, %ld new references\n",
+                 ms.moved, ms.max_shift_px, ms.unreliable, ms.rebased);
+  }
+  for (const auto& d : pipeline.detectors()) {
+    std::fprintf(stderr, "  %s: %s\n", d->name().c_str(), d->stats().dump().c_str());
   }
   if (index == 0) {
     std::cerr << "no frames could be read from " << a.video << "\n";
@@ -100,7 +104,7 @@ int runReplay(const ReplayArgs& a) {
 }  // namespace
 
 void registerReplay(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("replay", "run a camera's thrown-object detection on a video file");
+  auto* cmd = app.add_subcommand("replay", "run a camera's detectors on a video file");
   auto args = std::make_shared<ReplayArgs>();
   cmd->add_option("--config", args->config_path, "configuration file")->required();
   cmd->add_option("--camera", args->camera, "camera id (cameras: in the configuration)")->required();

@@ -8,6 +8,8 @@
 #include "gateway/core/log.h"
 #include "gateway/daemon/daemon.h"
 #include "gateway/version.h"
+#include "tools/shaobingd/components.h"
+#include "vision/detectors/registry.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"shaobing edge gateway daemon"};
@@ -16,6 +18,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("shaobingd ") + shaobing::kVersion);
   CLI11_PARSE(app, argc, argv);
 
+  shaobing::vision::registerDetectors();  // camera entries may hold each detector's subtree
   shaobing::config::LoadResult loaded = shaobing::config::loadConfigFile(config_path);
   if (!loaded.ok()) {
     for (const auto& m : loaded.messages()) std::cerr << m << "\n";
@@ -24,6 +27,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   shaobing::initLogging(loaded.config->log.level);
-  shaobing::Daemon daemon(std::move(*loaded.config));
+  shaobing::Daemon daemon(std::move(*loaded.config), shaobing::buildDaemonComponents);
   return daemon.run();
 }

@@ -164,18 +164,84 @@ struct SceneRenderer::State {
       };
       drawCapsule(img, at(t - 0.01), at(t + 0.01), k.radius_px, cv::Scalar(25, 25, 25), 0.8, k.radius_px / 2);
     }
+    for (const auto& d : scene.darts) {
+      if (t < d.start_s || t > d.end_s) continue;
+      // Lit by the camera's IR at night (bright), a dark speck by day.
+      const cv::Scalar colour = night ? cv::Scalar(200, 200, 200) : cv::Scalar(30, 30, 30);
+      const double half = scene.exposureTime() / 2;
+      drawCapsule(img, d.at(t - half), d.at(t + half), d.radius_px, colour, 0.9);
+    }
   }
 
-  void applyCamera(cv::Mat& img, double t, int index) const {
+  // Camera motion: the image displaced and rolled, row by row when the sensor has a
+  // rolling shutter, and smeared by the motion during the exposure.
+  void applyShake(cv::Mat& img, double t) const {
+    bool any = false, per_row = false;
+    double readout = 0;
     for (const auto& k : scene.shake) {
-      if (t < k.start_s || t > k.end_s) continue;
-      const double dx = k.amplitude_px * std::sin(2 * CV_PI * k.hz * t);
-      const double dy = k.amplitude_px * std::sin(2 * CV_PI * k.hz * 1.3 * t + 1.0);
-      cv::Matx23d m(1, 0, dx, 0, 1, dy);
+      if (t < k.start_s - 0.05 || t > k.end_s + 0.05) continue;
+      any = true;
+      if (k.strong) per_row = true;
+      readout = std::max(readout, k.readout_s);
+    }
+    if (!any) return;
+    auto motionAt = [&](double tt, cv::Point2d* d, double* roll) {
+      *d = {0, 0};
+      *roll = 0;
+      for (const auto& k : scene.shake) {
+        *d += k.offset(tt);
+        *roll += k.roll(tt);
+      }
+    };
+    if (!per_row) {
+      cv::Point2d d;
+      double roll;
+      motionAt(t, &d, &roll);
+      cv::Matx23d m(1, 0, d.x, 0, 1, d.y);
       cv::Mat shifted;
       cv::warpAffine(img, shifted, m, img.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
       img = shifted;
+      return;
     }
+    const cv::Point2d c(img.cols / 2.0, img.rows / 2.0);
+    cv::Mat map_x(img.size(), CV_32F), map_y(img.size(), CV_32F);
+    for (int y = 0; y < img.rows; ++y) {
+      cv::Point2d d;
+      double roll;
+      motionAt(t + readout * (static_cast<double>(y) / img.rows - 0.5), &d, &roll);
+      const double cs = std::cos(roll), sn = std::sin(roll);
+      float* mx = map_x.ptr<float>(y);
+      float* my = map_y.ptr<float>(y);
+      for (int x = 0; x < img.cols; ++x) {
+        // The scene point seen at (x, y): undo the displacement, then the roll about the centre.
+        const double px = x - d.x - c.x, py = y - d.y - c.y;
+        mx[x] = static_cast<float>(cs * px + sn * py + c.x);
+        my[x] = static_cast<float>(-sn * px + cs * py + c.y);
+      }
+    }
+    cv::Mat warped;
+    cv::remap(img, warped, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    img = warped;
+    // Motion blur: the image moves by v·exposure while the shutter is open.
+    const double e = scene.exposureTime();
+    cv::Point2d d0, d1;
+    double r0, r1;
+    motionAt(t - e / 2, &d0, &r0);
+    motionAt(t + e / 2, &d1, &r1);
+    const cv::Point2d smear = d1 - d0;
+    const double len = cv::norm(smear);
+    if (len >= 1.0) {
+      const int size = 2 * static_cast<int>(std::ceil(len / 2)) + 1;
+      cv::Mat kernel = cv::Mat::zeros(size, size, CV_32F);
+      const cv::Point2d mid(size / 2.0, size / 2.0);
+      cv::line(kernel, mid - smear / 2, mid + smear / 2, cv::Scalar(1.0), 1, cv::LINE_AA);
+      kernel /= cv::sum(kernel)[0];
+      cv::filter2D(img, img, -1, kernel, {-1, -1}, 0, cv::BORDER_REPLICATE);
+    }
+  }
+
+  void applyCamera(cv::Mat& img, double t, int index) const {
+    applyShake(img, t);
     double gain = 1;
     for (const auto& e : scene.exposure) {
       if (e.time_s <= t) gain = e.gain;

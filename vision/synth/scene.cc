@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 
 namespace shaobing::vision::synth {
@@ -191,6 +192,50 @@ void addDistractors(Random& rng, Scene& s) {
     std::sort(s.exposure.begin(), s.exposure.end(),
               [](const ExposureStep& a, const ExposureStep& b) { return a.time_s < b.time_s; });
   }
+  const bool wide = s.recipe.wide;
+  if (has(Distractor::StrongShake)) {
+    // Wind sways the pole for most of the scene: spells of 4-20 s, a few seconds apart.
+    for (double at = t0 + rng.uniform(0, 3); at < t1 - 1;) {
+      ShakeSpell k;
+      k.strong = true;
+      k.start_s = at;
+      k.end_s = std::min(t1, at + rng.uniform(4, 20));
+      k.hz = wide ? rng.uniform(1.5, 14) : rng.uniform(2, 12);
+      // Faster sway comes with smaller amplitude (the pole is stiff at high frequency):
+      // the peak speed is bounded.
+      const double max_px = std::min(wide ? 7.0 : 6.0, (wide ? 240.0 : 180.0) / (2 * CV_PI * k.hz));
+      k.amplitude_px = rng.uniform(std::min(1.5, max_px), max_px);
+      k.rotation_deg = rng.uniform(0, wide ? 0.35 : 0.25);
+      k.readout_s = rng.uniform(0, wide ? 0.033 : 0.025);
+      k.phase = rng.uniform(0, 2 * CV_PI);
+      k.ramp_s = rng.uniform(0.2, 1.5);
+      s.shake.push_back(k);
+      at = k.end_s + rng.uniform(1, 6);
+    }
+  }
+  if (has(Distractor::HeavyRain)) {
+    RainSpell r;
+    static_cast<TimeSpan&>(r) = drawSpan(rng, t0, t1, 15, 60);
+    r.streaks = wide ? rng.integer(700, 1600) : rng.integer(600, 1200);
+    r.angle_deg = rng.uniform(-15, 15);
+    r.length_px = rng.uniform(20, 45);
+    r.speed_px = rng.uniform(55, 90);
+    r.intensity = s.recipe.night ? rng.uniform(0.2, 0.35) : rng.uniform(0.3, 0.5);
+    s.rain.push_back(r);
+  }
+  if (has(Distractor::SparseInsects)) {
+    const int count = std::max(2, static_cast<int>((t1 - t0) / (wide ? 3 : 4)));
+    for (int i = 0; i < count; ++i) {
+      Dart d;
+      d.start_s = rng.uniform(t0, std::max(t0, t1 - 2));
+      d.end_s = std::min(t1, d.start_s + rng.uniform(0.8, 5));
+      d.start = {rng.uniform(100, s.pose.width - 100.0), rng.uniform(60, s.pose.height - 60.0)};
+      d.speed_px = rng.uniform(80, wide ? 500 : 400);
+      d.radius_px = rng.uniform(1.5, wide ? 5 : 4);
+      d.seed = rng.next();
+      s.darts.push_back(d);
+    }
+  }
   s.noise_sigma = has(Distractor::Noise) ? (s.recipe.night ? rng.uniform(4, 8) : rng.uniform(2, 5)) : 0;
   s.jpeg_quality = has(Distractor::Jpeg) ? rng.integer(35, 60) : 80;
 }
@@ -246,6 +291,9 @@ const char* distractorName(Distractor d) {
     case Distractor::Insect: return "insect";
     case Distractor::Noise: return "noise";
     case Distractor::Jpeg: return "jpeg";
+    case Distractor::StrongShake: return "strong_shake";
+    case Distractor::HeavyRain: return "heavy_rain";
+    case Distractor::SparseInsects: return "sparse_insects";
   }
   return "?";
 }
@@ -253,7 +301,8 @@ const char* distractorName(Distractor d) {
 std::vector<Distractor> allDistractors() {
   return {Distractor::Birds,  Distractor::Rain,        Distractor::Leaves, Distractor::WindowLights,
           Distractor::Exposure, Distractor::Shake, Distractor::Pedestrians, Distractor::Insect,
-          Distractor::Noise,  Distractor::Jpeg};
+          Distractor::Noise,  Distractor::Jpeg, Distractor::StrongShake, Distractor::HeavyRain,
+          Distractor::SparseInsects};
 }
 
 bool parseDistractor(const std::string& name, Distractor* out) {
@@ -290,6 +339,40 @@ WorldPoint Leaf::at(double t) const {
   return p;
 }
 
+cv::Point2d ShakeSpell::offset(double t) const {
+  if (t < start_s || t > end_s) return {0, 0};
+  if (!strong) {
+    return {amplitude_px * std::sin(2 * CV_PI * hz * t), amplitude_px * std::sin(2 * CV_PI * hz * 1.3 * t + 1.0)};
+  }
+  double a = amplitude_px;
+  if (ramp_s > 0) a *= std::min({1.0, (t - start_s) / ramp_s, (end_s - t) / ramp_s});
+  // A dominant sway plus a weaker, faster component: real poles do not move as pure sines.
+  const double w = 2 * CV_PI * hz;
+  return {a * (std::sin(w * t) + 0.25 * std::sin(2.7 * w * t + 0.4)),
+          a * 0.8 * (std::sin(1.3 * w * t + phase) + 0.25 * std::sin(3.1 * w * t))};
+}
+
+double ShakeSpell::roll(double t) const {
+  if (t < start_s || t > end_s || rotation_deg == 0) return 0;
+  double a = rotation_deg * CV_PI / 180;
+  if (ramp_s > 0) a *= std::min({1.0, (t - start_s) / ramp_s, (end_s - t) / ramp_s});
+  return a * std::sin(2 * CV_PI * hz * 0.9 * t + 2.0);
+}
+
+cv::Point2d Dart::at(double t) const {
+  // A random walk of headings, integrated in fixed steps: deterministic per seed.
+  Random rng(seed);
+  cv::Point2d p = start;
+  double heading = rng.uniform(0, 2 * CV_PI);
+  const double step = 0.02;
+  for (double s = start_s; s < t; s += step) {
+    heading += rng.uniform(-1.2, 1.2);
+    const double dt = std::min(step, t - s);
+    p += cv::Point2d(std::cos(heading), std::sin(heading)) * speed_px * dt;
+  }
+  return p;
+}
+
 std::vector<DistractorRecord> Scene::distractorRecords() const {
   std::vector<DistractorRecord> out;
   for (const auto& b : birds) out.push_back({"birds", b.start_s, b.end_s, b.pattern});
@@ -300,7 +383,13 @@ std::vector<DistractorRecord> Scene::distractorRecords() const {
                    "floor " + std::to_string(w.floor) + " column " + std::to_string(w.column) + (w.on ? " on" : " off")});
   }
   for (const auto& r : rain) out.push_back({"rain", r.start_s, r.end_s, std::to_string(r.streaks) + " streaks"});
-  for (const auto& k : shake) out.push_back({"shake", k.start_s, k.end_s, ""});
+  for (const auto& k : shake) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%.1f px at %.1f Hz, roll %.2f deg, readout %.0f ms", k.amplitude_px, k.hz,
+                  k.rotation_deg, k.readout_s * 1000);
+    out.push_back({"shake", k.start_s, k.end_s, buf});
+  }
+  for (const auto& d : darts) out.push_back({"sparse_insects", d.start_s, d.end_s, ""});
   for (const auto& k : insects) out.push_back({"insect", k.start_s, k.end_s, ""});
   for (const auto& e : exposure) out.push_back({"exposure", e.time_s, e.time_s, "gain " + std::to_string(e.gain)});
   if (noise_sigma > 0) out.push_back({"noise", 0, duration(), "sigma " + std::to_string(noise_sigma)});

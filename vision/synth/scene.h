@@ -28,7 +28,14 @@ class Random {
 };
 uint64_t mixSeed(uint64_t a, uint64_t b);
 
-enum class Distractor { Birds, Rain, Leaves, WindowLights, Exposure, Shake, Pedestrians, Insect, Noise, Jpeg };
+// StrongShake, HeavyRain and SparseInsects are the harder conditions of the "hard-*"
+// scene sets: a pole-mounted camera in wind (several pixels at a few hertz, with
+// rotation, rolling-shutter wobble and motion blur), a night downpour, and small
+// insects darting through the IR light.
+enum class Distractor {
+  Birds, Rain, Leaves, WindowLights, Exposure, Shake, Pedestrians, Insect, Noise, Jpeg,
+  StrongShake, HeavyRain, SparseInsects
+};
 const char* distractorName(Distractor d);
 bool parseDistractor(const std::string& name, Distractor* out);
 std::vector<Distractor> allDistractors();
@@ -96,6 +103,24 @@ struct RainSpell : TimeSpan {
 struct ShakeSpell : TimeSpan {
   double amplitude_px = 1.5;
   double hz = 6;
+  double rotation_deg = 0;  // amplitude of the roll oscillation about the image centre
+  double readout_s = 0;     // rolling shutter: the last row is exposed this much after the first
+  double phase = 1.0;       // of the vertical component
+  double ramp_s = 0;        // amplitude rises and falls over this long at the spell's ends
+  bool strong = false;      // StrongShake: two components, roll, rolling shutter, ramps
+  // Displacement (pixels) and roll (radians) of the image at time t.
+  cv::Point2d offset(double t) const;
+  double roll(double t) const;
+};
+
+// A small insect darting near the camera: a few pixels wide, erratic and fast.
+struct Dart {
+  double start_s = 0, end_s = 0;
+  cv::Point2d start;
+  double speed_px = 200;
+  double radius_px = 2.5;
+  uint64_t seed = 0;
+  cv::Point2d at(double t) const;
 };
 
 struct InsectSpell : TimeSpan {
@@ -126,6 +151,9 @@ struct SceneRecipe {
   // Weights of the size classes < 12 cm, 12–20 cm, ≥ 20 cm for the events.
   double small_weight = 0.15, medium_weight = 0.35, large_weight = 0.5;
   double heavy_fraction = 0.7;
+  // Held-out scenes: the harder distractors are drawn from wider parameter ranges
+  // than the tuning scenes (stronger and faster shake, more rain, more insects).
+  bool wide = false;
 };
 
 struct Scene {
@@ -145,6 +173,7 @@ struct Scene {
   std::vector<RainSpell> rain;
   std::vector<ShakeSpell> shake;
   std::vector<InsectSpell> insects;
+  std::vector<Dart> darts;
   std::vector<ExposureStep> exposure;
   double noise_sigma = 0;
   int jpeg_quality = 80;

@@ -68,15 +68,69 @@ std::vector<SceneRecipe> distractorsSet(uint64_t seed, double minutes, const cha
   return out;
 }
 
+// Harder conditions: the camera shakes strongly for most of every scene, together
+// with one or two of exposure steps, window lights, birds, heavy rain (mostly at
+// night) and sparse insects.
+std::set<Distractor> drawHardDistractors(Random& rng, int index, bool night) {
+  static const Distractor kWith[] = {Distractor::Exposure, Distractor::WindowLights, Distractor::Birds,
+                                     Distractor::HeavyRain, Distractor::SparseInsects};
+  std::set<Distractor> out{Distractor::StrongShake, Distractor::Noise};
+  if (rng.chance(0.5)) out.insert(Distractor::Jpeg);
+  Distractor primary = kWith[index % 5];
+  if (primary == Distractor::HeavyRain && !night && rng.chance(0.5)) primary = Distractor::Exposure;
+  out.insert(primary);
+  if (rng.chance(0.6)) out.insert(kWith[rng.integer(0, 4)]);
+  return out;
+}
+
+std::vector<SceneRecipe> hardEventsSet(uint64_t seed, double minutes, bool wide) {
+  std::vector<SceneRecipe> out;
+  Random rng(mixSeed(seed, 0x4A2DE));
+  double total_s = 0;
+  for (int i = 0; total_s < minutes * 60; ++i) {
+    SceneRecipe r;
+    r.name = numbered("hard-events", i);
+    r.seed = mixSeed(seed, 20000 + i);
+    r.night = rng.chance(0.35);
+    r.events = kEventsPerScene;
+    r.wide = wide;
+    r.distractors = drawHardDistractors(rng, i, r.night);
+    total_s += makeScene(r).duration();
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<SceneRecipe> hardDistractorsSet(uint64_t seed, double minutes, bool wide) {
+  std::vector<SceneRecipe> out;
+  Random rng(mixSeed(seed, 0x4A2DD));
+  const int scenes = std::max(1, static_cast<int>(std::ceil(minutes * 60 / kDistractorSceneS - 1e-9)));
+  for (int i = 0; i < scenes; ++i) {
+    SceneRecipe r;
+    r.name = numbered("hard-distractors", i);
+    r.seed = mixSeed(seed, 25000 + i);
+    r.night = rng.chance(0.35);
+    r.duration_s = kDistractorSceneS;
+    r.wide = wide;
+    r.distractors = drawHardDistractors(rng, i, r.night);
+    out.push_back(r);
+  }
+  return out;
+}
+
 }  // namespace
 
-std::vector<std::string> sceneSetNames() { return {"events", "distractors-only", "quick", "all"}; }
+std::vector<std::string> sceneSetNames() {
+  return {"events", "distractors-only", "hard-events", "hard-distractors", "quick", "all"};
+}
 
 std::optional<std::vector<SceneRecipe>> sceneSet(const SceneSetOptions& o) {
   if (o.name == "events") return eventsSet(o.seed, o.minutes > 0 ? o.minutes : 15, "events", kEventsPerScene);
   if (o.name == "distractors-only") {
     return distractorsSet(o.seed, o.minutes > 0 ? o.minutes : 12, "distractors", kDistractorSceneS);
   }
+  if (o.name == "hard-events") return hardEventsSet(o.seed, o.minutes > 0 ? o.minutes : 6, o.wide);
+  if (o.name == "hard-distractors") return hardDistractorsSet(o.seed, o.minutes > 0 ? o.minutes : 20, o.wide);
   if (o.name == "all") {
     auto out = eventsSet(o.seed, o.minutes > 0 ? o.minutes : 15, "events", kEventsPerScene);
     auto d = distractorsSet(o.seed, o.minutes > 0 ? o.minutes : 12, "distractors", kDistractorSceneS);

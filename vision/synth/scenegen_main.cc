@@ -26,8 +26,10 @@ int main(int argc, char** argv) {
   std::vector<int> stills;
   app.add_option("--out", out_dir, "output directory (created)")->required();
   app.add_option("--seed", set.seed, "seed of the whole set (same seed, same files)");
-  app.add_option("--scene-set", set.name, "events | distractors-only | quick | all");
-  app.add_option("--minutes", set.minutes, "footage per set in minutes (default: events 15, distractors-only 12)");
+  app.add_option("--scene-set", set.name, "events | distractors-only | hard-events | hard-distractors | quick | all");
+  app.add_flag("--wide", set.wide, "held-out variant: hard conditions drawn from wider parameter ranges");
+  app.add_option("--minutes", set.minutes,
+                 "footage per set in minutes (default: events 15, distractors-only 12, hard-events 6, hard-distractors 20)");
   app.add_option("--camera-id", camera_id, "camera id written in ground truth and camera entries");
   app.add_option("--only", only, "generate only the scene with this name");
   app.add_option("--max-scenes", max_scenes, "stop after this many scenes (0 = all)");

@@ -72,6 +72,10 @@ struct Figures {
   int duplicates = 0;
   double distractor_footage_s = 0;
   int false_in_distractor_scenes = 0;
+  // By level: emergency whistles go to the police; priority ones ask for review.
+  int false_emergency_in_distractor_scenes = 0;
+  int false_emergency_in_event_scenes = 0;
+  int duplicate_emergencies = 0;
   int malformed_lines = 0;
   int failed_runs = 0;
 

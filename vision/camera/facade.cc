@@ -1,5 +1,5 @@
 // Facade homography from the installer's four correspondences.
-#include "vision/thrown/facade.h"
+#include "vision/camera/facade.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -17,17 +17,18 @@ cv::Point2d apply(const cv::Matx33d& h, cv::Point2d p) {
 
 }  // namespace
 
-Facade::Facade(const config::ThrownObjectConfig& cfg)
-    : floors_(std::max(1, cfg.calibration.floors)),
-      floor_height_m_(cfg.calibration.floor_height_m),
-      column_width_m_(cfg.column_width_m),
-      column_origin_m_(cfg.column_origin_m) {
+Facade::Facade(const config::FacadeCalibration& calibration, const config::Polygon& detect_area, double column_width_m,
+               double column_origin_m)
+    : floors_(std::max(1, calibration.floors)),
+      floor_height_m_(calibration.floor_height_m),
+      column_width_m_(column_width_m),
+      column_origin_m_(column_origin_m) {
   std::vector<cv::Point2f> img, fac;
   for (int i = 0; i < 4; ++i) {
-    img.emplace_back(static_cast<float>(cfg.calibration.image_points[i].first),
-                     static_cast<float>(cfg.calibration.image_points[i].second));
-    fac.emplace_back(static_cast<float>(cfg.calibration.facade_points_m[i].first),
-                     static_cast<float>(cfg.calibration.facade_points_m[i].second));
+    img.emplace_back(static_cast<float>(calibration.image_points[i].first),
+                     static_cast<float>(calibration.image_points[i].second));
+    fac.emplace_back(static_cast<float>(calibration.facade_points_m[i].first),
+                     static_cast<float>(calibration.facade_points_m[i].second));
   }
   cv::Mat h = cv::getPerspectiveTransform(fac, img, cv::DECOMP_SVD);
   to_image_ = cv::Matx33d(h);
@@ -37,8 +38,8 @@ Facade::Facade(const config::ThrownObjectConfig& cfg)
     x_min_ = std::min<double>(x_min_, p.x);
     x_max_ = std::max<double>(x_max_, p.x);
   }
-  if (!cfg.detect_area.empty()) {
-    for (const auto& p : cfg.detect_area) detect_area_.emplace_back(p.first, p.second);
+  if (!detect_area.empty()) {
+    for (const auto& p : detect_area) detect_area_.emplace_back(p.first, p.second);
   } else {
     const double top = roofHeight() + floor_height_m_;
     for (cv::Point2d f : {cv::Point2d(x_min_, 0), cv::Point2d(x_max_, 0), cv::Point2d(x_max_, top),

@@ -1,6 +1,7 @@
 // A calibrated facade: the homography between image pixels (full resolution)
 // and facade metres (x along the facade, z above the ground), floors and
-// window columns, and the default detection area.
+// window columns, and the default detection area. One per camera
+// (`cameras[].calibration`), shared by the detectors that judge in metres.
 #pragma once
 
 #include <opencv2/core.hpp>
@@ -13,7 +14,10 @@ namespace shaobing::vision {
 
 class Facade {
  public:
-  explicit Facade(const config::ThrownObjectConfig& cfg);
+  // `detect_area` empty: the facade from the ground to one floor above the roof.
+  // `column_width_m` > 0: window columns numbered from x = column_origin_m.
+  explicit Facade(const config::FacadeCalibration& calibration, const config::Polygon& detect_area = {},
+                  double column_width_m = 0, double column_origin_m = 0);
 
   cv::Point2d toFacade(cv::Point2d pixel) const;    // → (x m, z m)
   cv::Point2d toImage(cv::Point2d facade_m) const;  // → pixels

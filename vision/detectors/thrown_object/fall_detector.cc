@@ -1,5 +1,5 @@
 // Foreground → blobs → tracks → judgement; see detector.h and docs/vision.md.
-#include "vision/thrown/detector.h"
+#include "vision/detectors/thrown_object/fall_detector.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -205,6 +205,10 @@ Judgement judgeTrack(const std::vector<TrackPoint>& all, const Facade& facade, c
   const double support = std::min(1.0, duration / 1.0) * std::min(1.0, n / 15.0);
   const double physics = heavy ? std::exp(-std::abs(accel - kG) / 4.0) : 0.8;
   d.confidence = std::clamp(0.35 + 0.65 * fit_quality * support * physics, 0.0, 1.0);
+  int shaky = 0;
+  for (const auto& q : pts) shaky += q.camera_shift_px > 1.0;
+  d.shaky_fraction = static_cast<double>(shaky) / n;
+  d.duration_s = duration;
   d.track = all;
   // The fitted path from the release point to the last observation.
   for (double s = tau_rel; s <= tau.back() + 1e-9; s += 0.04) {
@@ -223,7 +227,7 @@ Judgement judgeTrack(const std::vector<TrackPoint>& all, const Facade& facade, c
 }
 
 struct FallDetector::Impl {
-  config::ThrownObjectConfig cfg;
+  ThrownObjectConfig cfg;
   DetectorParams p;
   Facade facade;
   cv::Size full, small;
@@ -231,7 +235,8 @@ struct FallDetector::Impl {
   cv::Mat mask;        // roi-sized, 255 where analysed
   cv::Mat not_mask;
   cv::Mat bg;          // CV_32F, roi-sized
-  cv::Mat bg8, normalised, hi, lo, above, below, diff, fg;
+  cv::Mat bg8, normalised, hi, lo, above, below, diff, fg, stabilised;
+  double camera_shift = 0;  // of the frame being processed
   std::vector<std::vector<cv::Point>> contours;
   double bg_mean = 0;
   long frame_no = 0;
@@ -244,8 +249,8 @@ struct FallDetector::Impl {
   long next_id = 1;
   DetectorStats st;
 
-  Impl(const config::ThrownObjectConfig& c, cv::Size full_size, DetectorParams params)
-      : cfg(c), p(params), facade(c), full(full_size) {
+  Impl(const ThrownObjectConfig& c, cv::Size full_size, DetectorParams params)
+      : cfg(c), p(params), facade(c.facade()), full(full_size) {
     p.scale = std::clamp(p.scale, 1, 4);
     small = cv::Size(full.width / p.scale, full.height / p.scale);
     std::vector<cv::Point> area;
@@ -318,8 +323,16 @@ struct FallDetector::Impl {
     bg_mean = sampledMean(bg8);
   }
 
-  std::vector<Blob> findBlobs(const cv::Mat& gray) {
-    const cv::Mat g = gray(roi);
+  std::vector<Blob> findBlobs(const cv::Mat& gray, const GlobalMotion* motion) {
+    cv::Mat g = gray(roi);
+    int margin = 0;
+    if (motion != nullptr && motion->moved) {
+      stabilise(gray, *motion, roi, stabilised);
+      g = stabilised;
+      ++st.stabilised_frames;
+      // Near the frame's edges the stabilised frame repeats the border: nothing there.
+      margin = static_cast<int>(std::ceil(motion->shift_px)) + 2;
+    }
     if (bg.empty()) {
       g.convertTo(bg, CV_32F);
       refreshBackground();
@@ -342,6 +355,7 @@ struct FallDetector::Impl {
     cv::subtract(lo, *f, below);
     cv::max(above, below, diff);
     cv::compare(diff, thr, fg, cv::CMP_GT);
+    if (margin > 0) clearFrameBorder(margin);
     if (frame_no % 2 == 0) cv::accumulateWeighted(g, bg, 2 * p.bg_alpha);
     if (frame_no % 4 == 0) refreshBackground();
     // Outer contours of the (sparse) foreground: cheaper than labelling every
@@ -375,6 +389,21 @@ struct FallDetector::Impl {
       noise_gain = std::max(noise_gain * 0.99, 1.0);
     }
     return blobs;
+  }
+
+  // Zeroes the foreground within `margin` pixels of the frame's edges (where the
+  // analysed region reaches them).
+  void clearFrameBorder(int margin) {
+    const cv::Rect inner(margin, margin, small.width - 2 * margin, small.height - 2 * margin);
+    if (inner.width <= 0 || inner.height <= 0) {
+      fg.setTo(0);
+      return;
+    }
+    const cv::Rect keep = (inner & roi) - roi.tl();
+    if (keep == cv::Rect({0, 0}, roi.size())) return;
+    cv::Mat kept = cv::Mat::zeros(fg.size(), CV_8U);
+    fg(keep).copyTo(kept(keep));
+    fg = kept;
   }
 
   // Where a track should be at time t (full-resolution pixels) and how far off it may be.
@@ -474,7 +503,9 @@ struct FallDetector::Impl {
     return false;
   }
 
-  TrackPoint point(const Blob& b, double t) const { return {t, b.px, facade.toFacade(b.px), b.area}; }
+  TrackPoint point(const Blob& b, double t) const {
+    return {t, b.px, facade.toFacade(b.px), b.area, camera_shift};
+  }
 
   void judge(Track& tr, double now, bool final, std::vector<FallDecision>& out) {
     if (tr.decided) return;
@@ -508,12 +539,25 @@ struct FallDetector::Impl {
     out.push_back(std::move(j.decision));
   }
 
-  std::vector<FallDecision> process(const cv::Mat& gray, double t) {
+  std::vector<FallDecision> process(const cv::Mat& gray, double t, const GlobalMotion* motion) {
     std::vector<FallDecision> out;
     ++st.frames;
     if (roi.empty() || gray.size() != small || gray.type() != CV_8UC1) return out;
     if (std::isnan(start_t)) start_t = t;
-    std::vector<Blob> blobs = findBlobs(gray);
+    if (motion != nullptr && motion->rebased) {
+      // The camera now looks elsewhere: learn the background again.
+      bg.release();
+      tracks.clear();
+      start_t = t;
+    }
+    if (motion != nullptr && !motion->reliable) {
+      // Camera motion unknown (a jolt, blur): hold judgement. Tracks age; those
+      // that stay lost end on a later frame and are judged on what was seen.
+      ++st.held_frames;
+      return out;
+    }
+    camera_shift = motion != nullptr ? motion->shift_px : 0;
+    std::vector<Blob> blobs = findBlobs(gray, motion);
     if (t - start_t < p.warmup_s) return out;
     st.blobs += static_cast<long>(blobs.size());
     const bool disturbed = static_cast<int>(blobs.size()) > p.max_blobs;
@@ -539,11 +583,13 @@ struct FallDetector::Impl {
   }
 };
 
-FallDetector::FallDetector(const config::ThrownObjectConfig& cfg, cv::Size full_size, DetectorParams params)
+FallDetector::FallDetector(const ThrownObjectConfig& cfg, cv::Size full_size, DetectorParams params)
     : impl_(std::make_unique<Impl>(cfg, full_size, params)) {}
 FallDetector::~FallDetector() = default;
 
-std::vector<FallDecision> FallDetector::process(const cv::Mat& gray, double t) { return impl_->process(gray, t); }
+std::vector<FallDecision> FallDetector::process(const cv::Mat& gray, double t, const GlobalMotion* motion) {
+  return impl_->process(gray, t, motion);
+}
 
 std::vector<FallDecision> FallDetector::flush(double t) {
   std::vector<FallDecision> out;
@@ -560,7 +606,7 @@ const DetectorStats& FallDetector::stats() const { return impl_->st; }
 size_t FallDetector::memoryBytes() const {
   size_t total = 0;
   for (const cv::Mat* m : {&impl_->mask, &impl_->bg, &impl_->bg8, &impl_->normalised, &impl_->hi, &impl_->lo,
-                           &impl_->above, &impl_->below, &impl_->diff, &impl_->fg}) {
+                           &impl_->above, &impl_->below, &impl_->diff, &impl_->fg, &impl_->stabilised}) {
     total += m->total() * m->elemSize();
   }
   for (const auto& tr : impl_->tracks) total += tr.points.capacity() * sizeof(TrackPoint);

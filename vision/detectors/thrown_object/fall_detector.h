@@ -13,8 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "config/cameras.h"
-#include "vision/thrown/facade.h"
+#include "vision/camera/facade.h"
+#include "vision/camera/motion.h"
+#include "vision/detectors/thrown_object/config.h"
 
 namespace shaobing::vision {
 
@@ -40,6 +41,7 @@ struct TrackPoint {
   cv::Point2d px;
   cv::Point2d facade;  // (x, z)
   double area_px = 0;  // at analysis resolution
+  double camera_shift_px = 0;  // how far the camera was displaced on this frame (compensated)
 };
 
 struct FallDecision {
@@ -54,6 +56,8 @@ struct FallDecision {
   bool heavy = true;          // free fall (false: light object falling steadily)
   double speed_mps = 0;       // at the last observed point
   double acceleration_mps2 = 0;
+  double duration_s = 0;       // of the observed track
+  double shaky_fraction = 0;   // of the track's frames on which the camera moved > 1 px
   std::vector<TrackPoint> track;
   std::vector<cv::Point2d> fitted_path;  // full-resolution pixels, from the release point on
   cv::Point2d origin_px;
@@ -67,18 +71,23 @@ struct DetectorStats {
   long decisions = 0;
   long duplicates = 0;  // tracks found to continue a fall already decided
   long rejected = 0;  // tracks that moved down but were not judged falls
+  long held_frames = 0;  // camera motion could not be estimated: nothing judged
+  long stabilised_frames = 0;
   double noise_sigma = 0;
 };
 
 class FallDetector {
  public:
-  FallDetector(const config::ThrownObjectConfig& cfg, cv::Size full_size, DetectorParams params = {});
+  FallDetector(const ThrownObjectConfig& cfg, cv::Size full_size, DetectorParams params = {});
   ~FallDetector();
   FallDetector(const FallDetector&) = delete;
   FallDetector& operator=(const FallDetector&) = delete;
 
   // `gray`: CV_8UC1 at full_size / scale. `t`: capture time in seconds, increasing.
-  std::vector<FallDecision> process(const cv::Mat& gray, double t);
+  // `motion`: the camera's global motion on this frame at the same scale (null:
+  // the camera is assumed still). Moved frames are brought into the reference
+  // view before anything else; on unreliable ones nothing is tracked or judged.
+  std::vector<FallDecision> process(const cv::Mat& gray, double t, const GlobalMotion* motion = nullptr);
   // Ends every track (end of a recording) and returns the remaining decisions.
   std::vector<FallDecision> flush(double t);
 
