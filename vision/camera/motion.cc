@@ -83,11 +83,16 @@ struct MotionEstimator::Impl {
   cv::Mat small8, small32, ref, warped, window;
   std::vector<cv::Rect> tiles;  // textured tiles of the reference
   cv::Mat ref_smooth, cur_smooth;  // both smoothed for the refinement (wider basin, consistent gradients)
-  cv::Mat ref_gx, ref_gy, gx, gy, u, v;
-  cv::Mat sd[6], wsd[6];
+  cv::Rect inner;                  // the reduced pixels the refinement uses
+  cv::Mat ref_inner;
+  double ref_inner_mean = 0;
+  cv::Mat sd[6];                   // steepest-descent images of the reference over `inner`
+  cv::Matx66d hessian;
   cv::Mat err, weight, abs_err, tile_ref, tile_cur;
   cv::Point2d ref_sharpness;
   long frame_no = 0;
+  long tracked = 0;  // reliable frames in a row, for the prediction
+  cv::Matx23d last_map, prev_map;  // of the last two reliable frames (reduced pixels)
   double far_since = NAN;
   MotionStats st;
 
@@ -119,95 +124,91 @@ struct MotionEstimator::Impl {
   // affine warp W(u, v) = ((1 + p0)u + p1·v + p2, p3·u + (1 + p4)v + p5).
   void buildSteepestDescent() {
     cv::GaussianBlur(ref, ref_smooth, {5, 5}, 1.0);
-    cv::Sobel(ref_smooth, ref_gx, CV_32F, 1, 0, 3, 1.0 / 8);
-    cv::Sobel(ref_smooth, ref_gy, CV_32F, 0, 1, 3, 1.0 / 8);
-    if (u.size() == small) return;
-    u.create(small, CV_32F);
-    v.create(small, CV_32F);
-    for (int y = 0; y < small.height; ++y) {
+    cv::Mat gx, gy;
+    cv::Sobel(ref_smooth, gx, CV_32F, 1, 0, 3, 1.0 / 8);
+    cv::Sobel(ref_smooth, gy, CV_32F, 0, 1, 3, 1.0 / 8);
+    // The pixels used: all but a margin that the largest accepted displacement may
+    // bring in from outside the frame.
+    const int margin = std::min(static_cast<int>(std::ceil(p.max_shift_px / reduce)) + 3,
+                                std::max(0, std::min(small.width, small.height) / 2 - 8));
+    inner = cv::Rect(margin, margin, small.width - 2 * margin, small.height - 2 * margin);
+    cv::Mat u(inner.size(), CV_32F), v(inner.size(), CV_32F);
+    for (int y = 0; y < inner.height; ++y) {
       float* pu = u.ptr<float>(y);
       float* pv = v.ptr<float>(y);
-      for (int x = 0; x < small.width; ++x) {
-        pu[x] = static_cast<float>(x - small.width / 2.0);
-        pv[x] = static_cast<float>(y - small.height / 2.0);
+      for (int x = 0; x < inner.width; ++x) {
+        pu[x] = static_cast<float>(x + inner.x - small.width / 2.0);
+        pv[x] = static_cast<float>(y + inner.y - small.height / 2.0);
       }
     }
+    const cv::Mat gxi = gx(inner).clone(), gyi = gy(inner).clone();
+    sd[0] = gxi.mul(u);
+    sd[1] = gxi.mul(v);
+    sd[2] = gxi;
+    sd[3] = gyi.mul(u);
+    sd[4] = gyi.mul(v);
+    sd[5] = gyi;
+    for (int i = 0; i < 6; ++i) {
+      for (int j = 0; j <= i; ++j) hessian(i, j) = hessian(j, i) = sd[i].dot(sd[j]);
+    }
+    ref_inner = ref_smooth(inner).clone();
+    ref_inner_mean = cv::mean(ref_inner)[0];
   }
 
-  // Refines `map` (reference → frame, reduced pixels) by efficient second-order
-  // minimisation (Gauss-Newton with the mean of both images' gradients, which
-  // converges in a few steps) on the whole smoothed reduced image, ignoring outlying pixels (moving
-  // things, lights) and compensating a global gain. Returns false when it does
-  // not converge; `outliers` gets the fraction of pixels ignored.
-  bool refine(cv::Matx23d& map, double* outliers) {
+  // Refines `map` (reference → frame, reduced pixels) by inverse-compositional
+  // Gauss-Newton on the smoothed reduced image: the reference's gradients and
+  // Hessian are computed once per reference, so a step costs one warp and six
+  // dot products. A global gain is compensated; after the first steps, pixels
+  // that do not follow the motion (moving things, lights) are left out. Returns
+  // false when it does not converge; `outliers` gets the fraction of pixels that
+  // differ from the aligned reference by more than kOutlierLevel.
+  bool refine(cv::Matx23d& map, double* outliers, int max_steps) {
     const cv::Point2d c(small.width / 2.0, small.height / 2.0);
     bool converged = false;
     *outliers = 1;
+    if (inner.width < 16 || inner.height < 16) return false;
     cv::GaussianBlur(small32, cur_smooth, {5, 5}, 1.0);
-    // Pixels whose source may lie outside the frame are left out, the same ones
-    // in every step (a changing set would move the minimum).
-    double reach = 0;
-    for (cv::Point2d q : {cv::Point2d(0, 0), cv::Point2d(small.width, 0), cv::Point2d(0, small.height),
-                          cv::Point2d(small.width, small.height)}) {
-      const cv::Point2d m(map(0, 0) * q.x + map(0, 1) * q.y + map(0, 2), map(1, 0) * q.x + map(1, 1) * q.y + map(1, 2));
-      reach = std::max(reach, cv::norm(m - q));
-    }
-    const int margin = static_cast<int>(std::ceil(reach)) + 3;
-    const cv::Rect in(margin, margin, small.width - 2 * margin, small.height - 2 * margin);
-    for (int iter = 0; iter < 8; ++iter) {
-      if (in.width < 16 || in.height < 16) return false;
-      cv::warpAffine(cur_smooth, warped, map, small, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
-      const double gain = cv::mean(ref_smooth(in))[0] / std::max(cv::mean(warped(in))[0], 1.0);
-      cv::addWeighted(warped(in), gain, ref_smooth(in), -1, 0, err);
-      // Jacobian: the mean of the reference's and the warped frame's gradients.
-      cv::Sobel(warped, gx, CV_32F, 1, 0, 3, gain / 8);
-      cv::Sobel(warped, gy, CV_32F, 0, 1, 3, gain / 8);
-      gx = (gx(in) + ref_gx(in)) * 0.5;
-      gy = (gy(in) + ref_gy(in)) * 0.5;
-      sd[0] = gx.mul(u(in));
-      sd[1] = gx.mul(v(in));
-      sd[2] = gx;
-      sd[3] = gy.mul(u(in));
-      sd[4] = gy.mul(v(in));
-      sd[5] = gy;
-      abs_err = cv::abs(err);
-      // The first steps use every pixel (misaligned edges carry the signal); later
-      // ones ignore what does not follow the motion.
-      const double thr = iter < 2 ? 1e9 : std::max(5.0 * cv::mean(abs_err)[0], 15.0);
-      cv::compare(abs_err, thr, weight, cv::CMP_LT);
-      const double kept = cv::countNonZero(weight);
-      if (kept < 200) return false;
-      *outliers = cv::countNonZero(abs_err > kOutlierLevel) / static_cast<double>(in.area());
-      weight.convertTo(weight, CV_32F, 1.0 / 255);
-      cv::Matx66d h;
-      cv::Vec6d b;
-      for (int i = 0; i < 6; ++i) {
-        wsd[i] = sd[i].mul(weight);
-        b[i] = wsd[i].dot(err);
-        for (int j = 0; j <= i; ++j) h(i, j) = h(j, i) = wsd[i].dot(sd[j]);
-      }
+    for (int iter = 0; iter < max_steps; ++iter) {
+      // The frame over the inner pixels of the reference view.
+      cv::Matx23d m = map;
+      m(0, 2) += m(0, 0) * inner.x + m(0, 1) * inner.y;
+      m(1, 2) += m(1, 0) * inner.x + m(1, 1) * inner.y;
+      cv::warpAffine(cur_smooth, warped, m, inner.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+      const double gain = ref_inner_mean / std::max(cv::mean(warped)[0], 1.0);
+      cv::addWeighted(warped, gain, ref_inner, -1, 0, err);
+      const bool last = iter == max_steps - 1;
       cv::Vec6d dp;
       if (iter < 2) {
         // Translation first: the linear terms only once the images are close.
-        const cv::Matx22d ht(h(2, 2), h(2, 5), h(5, 2), h(5, 5));
+        const cv::Matx22d ht(hessian(2, 2), hessian(2, 5), hessian(5, 2), hessian(5, 5));
         cv::Vec2d dt;
-        if (!cv::solve(ht, cv::Vec2d(b[2], b[5]), dt, cv::DECOMP_CHOLESKY)) return false;
+        if (!cv::solve(ht, cv::Vec2d(sd[2].dot(err), sd[5].dot(err)), dt, cv::DECOMP_CHOLESKY)) return false;
         dp = cv::Vec6d(0, 0, dt[0], 0, 0, dt[1]);
-      } else if (!cv::solve(h, b, dp, cv::DECOMP_CHOLESKY)) {
-        return false;
+      } else {
+        abs_err = cv::abs(err);
+        const double thr = std::max(5.0 * cv::mean(abs_err)[0], 15.0);
+        cv::compare(abs_err, thr, weight, cv::CMP_GE);
+        err.setTo(0, weight);
+        cv::Vec6d b;
+        for (int i = 0; i < 6; ++i) b[i] = sd[i].dot(err);
+        if (!cv::solve(hessian, b, dp, cv::DECOMP_CHOLESKY)) return false;
       }
       // map ← map ∘ W(dp)⁻¹, W(dp) in pixel coordinates.
       const cv::Matx22d a(1 + dp[0], dp[1], dp[3], 1 + dp[4]);
       const cv::Vec2d t = cv::Vec2d(dp[2], dp[5]) + cv::Vec2d(c.x, c.y) - a * cv::Vec2d(c.x, c.y);
       const cv::Matx33d w(a(0, 0), a(0, 1), t[0], a(1, 0), a(1, 1), t[1], 0, 0, 1);
-      const cv::Matx33d m(map(0, 0), map(0, 1), map(0, 2), map(1, 0), map(1, 1), map(1, 2), 0, 0, 1);
-      const cv::Matx33d next = m * w.inv();
+      const cv::Matx33d m3(map(0, 0), map(0, 1), map(0, 2), map(1, 0), map(1, 1), map(1, 2), 0, 0, 1);
+      const cv::Matx33d next = m3 * w.inv();
       map = cv::Matx23d(next(0, 0), next(0, 1), next(0, 2), next(1, 0), next(1, 1), next(1, 2));
       // Interpolation leaves a jitter of a few hundredths of a pixel: converged
       // once the translation moves less than that.
       const double step = std::hypot(dp[2], dp[5]);
       converged = step < 0.05;
-      if (step < 0.01 && iter >= 2) break;
+      if ((step < 0.01 && iter >= 2) || last) {
+        if (iter < 2) abs_err = cv::abs(err);
+        *outliers = cv::countNonZero(abs_err > kOutlierLevel) / static_cast<double>(inner.area());
+        break;
+      }
     }
     return converged;
   }
@@ -217,7 +218,7 @@ struct MotionEstimator::Impl {
     ++st.frames;
     if (size.empty()) {
       size = gray.size();
-      reduce = std::clamp(std::min(p.reduce, gray.cols / 256), 1, 8);
+      reduce = std::clamp(std::min(p.reduce, gray.cols / 160), 1, 8);  // at least 160 px wide
       small = cv::Size(gray.cols / reduce, gray.rows / reduce);
     }
     if (gray.size() != size || gray.type() != CV_8UC1 || small.width < 16 || small.height < 16) {
@@ -233,48 +234,58 @@ struct MotionEstimator::Impl {
       return out;
     }
     ++frame_no;
-    std::vector<TileShift> shifts;
-    shifts.reserve(tiles.size());
-    for (const auto& r : tiles) {
-      double response = 0;
-      // phaseCorrelate multiplies its inputs by the window in place (OpenCV 4.6):
-      // hand it copies.
-      ref(r).copyTo(tile_ref);
-      small32(r).copyTo(tile_cur);
-      const cv::Point2d s = cv::phaseCorrelate(tile_ref, tile_cur, window, &response);
-      if (response < p.min_response || !std::isfinite(s.x) || !std::isfinite(s.y)) continue;
-      shifts.push_back({{r.x + r.width / 2.0, r.y + r.height / 2.0}, s, response});
-    }
-    out.tiles_used = static_cast<int>(shifts.size());
     const cv::Point2d c0(small.width / 2.0, small.height / 2.0);
-    // The tiles' median shift starts the refinement; repetitive facades can fool a
-    // single tile, rarely most of them.
-    cv::Point2d start(0, 0);
-    if (!shifts.empty()) {
-      std::vector<double> xs, ys;
-      for (const auto& t : shifts) {
-        xs.push_back(t.shift.x);
-        ys.push_back(t.shift.y);
+    double outliers = 1, residual = 0;
+    bool converged = false;
+    cv::Matx23d small_map(1, 0, 0, 0, 1, 0);
+    out.tiles_used = static_cast<int>(tiles.size());
+    if (tracked >= 1 && !tiles.empty()) {
+      // Usually the motion continues: start from the last frame's map moved on by
+      // its last step, and let a few steps on the whole image settle it.
+      small_map = last_map;
+      if (tracked >= 2) {
+        small_map(0, 2) += last_map(0, 2) - prev_map(0, 2);
+        small_map(1, 2) += last_map(1, 2) - prev_map(1, 2);
       }
-      std::nth_element(xs.begin(), xs.begin() + static_cast<long>(xs.size() / 2), xs.end());
-      std::nth_element(ys.begin(), ys.begin() + static_cast<long>(ys.size() / 2), ys.end());
-      start = {xs[xs.size() / 2], ys[ys.size() / 2]};
-      for (auto& t : shifts) t.used = cv::norm(t.shift - start) <= 1.5;
+      converged = refine(small_map, &outliers, 10) && outliers <= p.max_outliers;
     }
-    double model[6] = {start.x, 0, 0, start.y, 0, 0};
-    out.tiles_used = static_cast<int>(std::count_if(shifts.begin(), shifts.end(), [](const TileShift& t) { return t.used; }));
-    double residual = out.tiles_used >= 1 ? fitShifts(shifts, c0, model) : INFINITY;
-    if (out.tiles_used >= 1) {
-      model[1] = model[2] = model[4] = model[5] = 0;  // translation only; the image refines the rest
-      model[0] = start.x;
-      model[3] = start.y;
+    if (!converged) {
+      // A jolt, the first frames, or a failed prediction: find the translation
+      // from scratch by phase correlation of the textured tiles.
+      ++st.searched;
+      std::vector<TileShift> shifts;
+      shifts.reserve(tiles.size());
+      for (const auto& r : tiles) {
+        double response = 0;
+        // phaseCorrelate multiplies its inputs by the window in place (OpenCV 4.6):
+        // hand it copies.
+        ref(r).copyTo(tile_ref);
+        small32(r).copyTo(tile_cur);
+        const cv::Point2d sh = cv::phaseCorrelate(tile_ref, tile_cur, window, &response);
+        if (response < p.min_response || !std::isfinite(sh.x) || !std::isfinite(sh.y)) continue;
+        shifts.push_back({{r.x + r.width / 2.0, r.y + r.height / 2.0}, sh, response});
+      }
+      // The tiles' median shift starts the refinement; repetitive facades can fool
+      // a single tile, rarely most of them.
+      cv::Point2d start(0, 0);
+      if (!shifts.empty()) {
+        std::vector<double> xs, ys;
+        for (const auto& tl : shifts) {
+          xs.push_back(tl.shift.x);
+          ys.push_back(tl.shift.y);
+        }
+        std::nth_element(xs.begin(), xs.begin() + static_cast<long>(xs.size() / 2), xs.end());
+        std::nth_element(ys.begin(), ys.begin() + static_cast<long>(ys.size() / 2), ys.end());
+        start = {xs[xs.size() / 2], ys[ys.size() / 2]};
+        for (auto& tl : shifts) tl.used = cv::norm(tl.shift - start) <= 1.5;
+      }
+      out.tiles_used =
+          static_cast<int>(std::count_if(shifts.begin(), shifts.end(), [](const TileShift& tl) { return tl.used; }));
+      double model[6] = {start.x, 0, 0, start.y, 0, 0};
+      residual = out.tiles_used >= 1 ? fitShifts(shifts, c0, model) : INFINITY;
+      small_map = cv::Matx23d(1, 0, start.x, 0, 1, start.y);
+      converged = out.tiles_used >= 3 && refine(small_map, &outliers, 12);
     }
-    // Tiles give the first estimate (reference → frame, reduced pixels); the
-    // whole image refines it.
-    cv::Matx23d small_map(1 + model[1], model[2], model[0] - model[1] * c0.x - model[2] * c0.y, model[4],
-                          1 + model[5], model[3] - model[4] * c0.x - model[5] * c0.y);
-    double outliers = 1;
-    const bool converged = out.tiles_used >= 3 && refine(small_map, &outliers);
     // In frame pixels: p_frame = r·(m·((p + 0.5)/r − 0.5)) + 0.5·(r − 1)... written out:
     const double r = reduce, off = 0.5 * (r - 1);
     const double axx = small_map(0, 0) - 1, axy = small_map(0, 1), ayx = small_map(1, 0), ayy = small_map(1, 1) - 1;
@@ -289,7 +300,7 @@ struct MotionEstimator::Impl {
                           out.warp(1, 0) * q.x + out.warp(1, 1) * q.y + out.warp(1, 2));
       out.shift_px = std::max(out.shift_px, cv::norm(m - q));
     }
-    out.moved = out.shift_px > 0.25;
+    out.moved = out.shift_px >= 0.5;  // some block of the stabilised frame moves by a pixel
     const cv::Point2d sharp = sharpnessOf(small8);
     out.sharpness = std::min(ref_sharpness.x > 0 ? sharp.x / ref_sharpness.x : 1.0,
                              ref_sharpness.y > 0 ? sharp.y / ref_sharpness.y : 1.0);
@@ -322,6 +333,13 @@ struct MotionEstimator::Impl {
     }
     if (out.moved) ++st.moved;
     if (!out.reliable) ++st.unreliable;
+    if (out.reliable) {
+      prev_map = last_map;
+      last_map = small_map;
+      ++tracked;
+    } else {
+      tracked = 0;
+    }
     st.max_shift_px = std::max(st.max_shift_px, out.reliable ? out.shift_px : 0.0);
     // Let the reference follow slow changes of light, in its own view.
     if (out.reliable && frame_no % p.reference_every == 0) {
@@ -356,16 +374,39 @@ GlobalMotion rescaled(const GlobalMotion& motion, double from_scale, double to_s
   out.warp(1, 2) = k * m(1, 2) + c - (m(1, 0) * c + m(1, 1) * c);
   out.shift_px = motion.shift_px * k;
   out.residual_px = motion.residual_px * k;
-  out.moved = out.shift_px > 0.25;
+  out.moved = out.shift_px >= 0.5;
   return out;
 }
 
 void stabilise(const cv::Mat& frame, const GlobalMotion& motion, cv::Rect roi, cv::Mat& out) {
-  // q in roi coordinates is q + roi.tl() in the reference view.
-  cv::Matx23d m = motion.warp;
-  m(0, 2) += m(0, 0) * roi.x + m(0, 1) * roi.y;
-  m(1, 2) += m(1, 0) * roi.x + m(1, 1) * roi.y;
-  cv::warpAffine(frame, out, m, roi.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+  // Block by block, each moved by the whole pixels the map gives at its centre:
+  // within a 64-pixel block a roll of a fraction of a degree changes the
+  // displacement by a few tenths of a pixel, and the rounding adds at most half a
+  // pixel — less than the detectors' tolerance for sub-pixel shake — at the cost
+  // of a copy instead of an interpolating warp.
+  constexpr int kBlock = 64;
+  out.create(roi.size(), frame.type());
+  const cv::Rect whole({0, 0}, frame.size());
+  const cv::Matx23d& m = motion.warp;
+  for (int by = 0; by < roi.height; by += kBlock) {
+    for (int bx = 0; bx < roi.width; bx += kBlock) {
+      const cv::Rect block(bx, by, std::min(kBlock, roi.width - bx), std::min(kBlock, roi.height - by));
+      const cv::Point2d q(roi.x + bx + block.width / 2.0, roi.y + by + block.height / 2.0);
+      const int dx = static_cast<int>(std::lround(m(0, 0) * q.x + m(0, 1) * q.y + m(0, 2) - q.x));
+      const int dy = static_cast<int>(std::lround(m(1, 0) * q.x + m(1, 1) * q.y + m(1, 2) - q.y));
+      const cv::Rect src = block + roi.tl() + cv::Point(dx, dy);
+      cv::Mat dst = out(block);
+      const cv::Rect inside = src & whole;
+      if (inside == src) {
+        frame(src).copyTo(dst);
+      } else if (inside.empty()) {
+        dst.setTo(0);
+      } else {
+        cv::copyMakeBorder(frame(inside), dst, inside.y - src.y, src.br().y - inside.br().y, inside.x - src.x,
+                           src.br().x - inside.br().x, cv::BORDER_REPLICATE);
+      }
+    }
+  }
 }
 
 }  // namespace shaobing::vision

@@ -21,7 +21,7 @@ namespace shaobing::vision {
 
 struct MotionParams {
   int reduce = 4;                 // estimate on the frame reduced by this factor
-  int tile = 64;                  // tile side at the reduced size (a power of two)
+  int tile = 32;                  // tile side at the reduced size (a power of two)
   double min_response = 0.06;     // phase-correlation peak a tile needs to count
   double max_residual_px = 0.35;  // tiles farther than this from their fit (reduced px) are dropped
   double max_outliers = 0.04;     // more of the image than this not following the motion: unreliable
@@ -38,7 +38,7 @@ struct GlobalMotion {
   // with cv::warpAffine(..., cv::WARP_INVERSE_MAP) to bring a frame into the
   // reference view.
   cv::Matx23d warp = cv::Matx23d(1, 0, 0, 0, 1, 0);
-  bool moved = false;       // some pixel is displaced by more than a quarter pixel
+  bool moved = false;       // some pixel is displaced by half a pixel or more
   bool reliable = true;     // false: do not judge anything on this frame
   bool rebased = false;     // the reference was replaced (the camera was moved for good)
   double shift_px = 0;      // largest displacement over the frame's corners
@@ -54,6 +54,7 @@ struct MotionStats {
   long moved = 0;
   long unreliable = 0;
   long rebased = 0;
+  long searched = 0;  // frames whose motion was searched from scratch (not predicted)
   double max_shift_px = 0;
 };
 
@@ -80,9 +81,10 @@ class MotionEstimator {
 // divisors of the full resolution (1 = full, 2 = half, ...).
 GlobalMotion rescaled(const GlobalMotion& motion, double from_scale, double to_scale);
 
-// Brings `frame` (or the part `roi` of the reference view) into the reference
-// view; `out` gets roi.size(). Pixels whose source lies outside the frame repeat
-// the border.
+// Brings the part `roi` of the reference view out of `frame`; `out` gets
+// roi.size(). Each 64-pixel block is moved by whole pixels (within about 0.7
+// px of the exact map: the detectors tolerate a pixel); pixels whose source
+// lies outside the frame repeat the border.
 void stabilise(const cv::Mat& frame, const GlobalMotion& motion, cv::Rect roi, cv::Mat& out);
 
 }  // namespace shaobing::vision
