@@ -23,6 +23,8 @@ class Recording {
 
  private:
   cv::VideoCapture cap_;
+  std::string path_;
+  long frames_read_ = 0;
   bool raw_ = false;
   double fps_ = 25;
   cv::Mat frame_;

@@ -60,7 +60,7 @@ TEST(CameraConfigTest, ReadsACalibratedCamera) {
   EXPECT_EQ(t->masks.size(), 1u);
   EXPECT_DOUBLE_EQ(t->column_width_m, 3.2);
   EXPECT_EQ(t->analysis_scale, 2);
-  EXPECT_DOUBLE_EQ(t->emergency_confidence, 0.6);
+  EXPECT_DOUBLE_EQ(t->emergency_confidence, 0.55);
   EXPECT_TRUE(c.stabilise);
   EXPECT_EQ(r.config->vision.evidence_dir, "/var/lib/shaobing/vision");
   EXPECT_DOUBLE_EQ(r.config->vision.clip_pre_s, 5);

@@ -177,6 +177,13 @@ struct MotionEstimator::Impl {
       const double gain = ref_inner_mean / std::max(cv::mean(warped)[0], 1.0);
       cv::addWeighted(warped, gain, ref_inner, -1, 0, err);
       const bool last = iter == max_steps - 1;
+      // Pixels that do not follow the motion (people, vehicles, lights, a swaying
+      // tree) are left out: the start is close (predicted, or found by phase
+      // correlation), so a misaligned edge differs by tens of grey levels at most.
+      abs_err = cv::abs(err);
+      const double thr = std::clamp(3.0 * cv::mean(abs_err)[0], 10.0, 30.0);
+      cv::compare(abs_err, thr, weight, cv::CMP_GE);
+      err.setTo(0, weight);
       cv::Vec6d dp;
       if (iter < 2) {
         // Translation first: the linear terms only once the images are close.
@@ -185,10 +192,6 @@ struct MotionEstimator::Impl {
         if (!cv::solve(ht, cv::Vec2d(sd[2].dot(err), sd[5].dot(err)), dt, cv::DECOMP_CHOLESKY)) return false;
         dp = cv::Vec6d(0, 0, dt[0], 0, 0, dt[1]);
       } else {
-        abs_err = cv::abs(err);
-        const double thr = std::max(5.0 * cv::mean(abs_err)[0], 15.0);
-        cv::compare(abs_err, thr, weight, cv::CMP_GE);
-        err.setTo(0, weight);
         cv::Vec6d b;
         for (int i = 0; i < 6; ++i) b[i] = sd[i].dot(err);
         if (!cv::solve(hessian, b, dp, cv::DECOMP_CHOLESKY)) return false;
@@ -205,7 +208,6 @@ struct MotionEstimator::Impl {
       const double step = std::hypot(dp[2], dp[5]);
       converged = step < 0.05;
       if ((step < 0.01 && iter >= 2) || last) {
-        if (iter < 2) abs_err = cv::abs(err);
         *outliers = cv::countNonZero(abs_err > kOutlierLevel) / static_cast<double>(inner.area());
         break;
       }

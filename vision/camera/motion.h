@@ -24,7 +24,7 @@ struct MotionParams {
   int tile = 32;                  // tile side at the reduced size (a power of two)
   double min_response = 0.06;     // phase-correlation peak a tile needs to count
   double max_residual_px = 0.35;  // tiles farther than this from their fit (reduced px) are dropped
-  double max_outliers = 0.04;     // more of the image than this not following the motion: unreliable
+  double max_outliers = 0.25;     // more of the image than this not following the motion: unreliable
   double max_shift_px = 40;       // farther from the reference (frame px): unreliable
   double rebase_after_s = 3;      // that long beyond max_shift_px: the camera was moved; new reference
   double min_sharpness = 0.55;    // gradient energy relative to the reference: lower is blur

@@ -22,7 +22,7 @@ struct ThrownObjectConfig : config::DetectorConfig {
   // The whistle's level follows the decision's confidence: at least
   // emergency_confidence → emergency; at least priority_confidence → priority
   // ("suspected, please review the clip"); below → no whistle.
-  double emergency_confidence = 0.6;
+  double emergency_confidence = 0.55;
   double priority_confidence = 0.35;
 
   Facade facade() const { return Facade(calibration, detect_area, column_width_m, column_origin_m); }

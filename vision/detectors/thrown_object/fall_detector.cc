@@ -204,10 +204,13 @@ Judgement judgeTrack(const std::vector<TrackPoint>& all, const Facade& facade, c
   const double fit_quality = std::exp(-rms_q / std::max(tol, 1e-6));
   const double support = std::min(1.0, duration / 1.0) * std::min(1.0, n / 15.0);
   const double physics = heavy ? std::exp(-std::abs(accel - kG) / 4.0) : 0.8;
-  d.confidence = std::clamp(0.35 + 0.65 * fit_quality * support * physics, 0.0, 1.0);
+  // A track seen while the camera moved rests on the stabilisation as well: it
+  // counts for less (a fall seen only then cannot be an emergency on its own).
   int shaky = 0;
   for (const auto& q : pts) shaky += q.camera_shift_px > 1.0;
   d.shaky_fraction = static_cast<double>(shaky) / n;
+  d.confidence = std::clamp((0.35 + 0.65 * fit_quality * support * physics) * (1 - 0.15 * d.shaky_fraction), 0.0, 1.0);
+
   d.duration_s = duration;
   d.track = all;
   // The fitted path from the release point to the last observation.
