@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
   app.add_option("--shaobing", shaobing, "path of the shaobing binary (replay subcommand)");
   app.add_option("--seed", seed, "seed of the scene sets");
   app.add_flag("--quick", quick, "three short scenes only (for tests); the figures are not meaningful");
-  app.add_option("--events-minutes", events_minutes, "footage of the events set (default 15)");
+  app.add_option("--events-minutes", events_minutes, "footage of the events set (default 15; negative: leave it out)");
   app.add_option("--distractor-minutes", distractor_minutes, "footage of the distractors-only set (default 12)");
   app.add_option("--hard-events-minutes", hard_events_minutes,
                  "footage of the hard-events set: drops under strong shake and other hard conditions (default 6)");
@@ -195,7 +195,7 @@ int main(int argc, char** argv) {
   if (quick) {
     recipes = *synth::sceneSet({"quick", seed, 0});
   } else {
-    recipes = *synth::sceneSet({"events", seed, events_minutes});
+    if (events_minutes >= 0) recipes = *synth::sceneSet({"events", seed, events_minutes});
     for (const auto& [name, minutes] : {std::pair{"distractors-only", distractor_minutes},
                                         std::pair{"hard-events", hard_events_minutes},
                                         std::pair{"hard-distractors", hard_distractor_minutes}}) {

@@ -112,12 +112,40 @@ TEST(SceneSets, DistractorsOnlySetHasNoEventsAndAtLeastTenMinutes) {
   EXPECT_GE(seconds, 600);
 }
 
-TEST(SceneSets, EveryMovingDistractorAppearsInTheDistractorsOnlySet) {
+TEST(SceneSets, EveryDistractorAppearsInTheDistractorsOnlySets) {
   std::set<Distractor> seen;
-  const auto recipes = sceneSet({"distractors-only", 1, 0});
-  ASSERT_TRUE(recipes);
-  for (const auto& r : *recipes) seen.insert(r.distractors.begin(), r.distractors.end());
+  for (const char* set : {"distractors-only", "hard-distractors"}) {
+    const auto recipes = sceneSet({set, 1, 0});
+    ASSERT_TRUE(recipes);
+    for (const auto& r : *recipes) seen.insert(r.distractors.begin(), r.distractors.end());
+  }
   for (Distractor d : allDistractors()) EXPECT_EQ(seen.count(d), 1u) << distractorName(d);
+}
+
+TEST(SceneSets, HardSetsShakeStronglyAndTheHeldOutVariantWider) {
+  double tuning_max = 0, held_out_max = 0;
+  for (bool wide : {false, true}) {
+    const auto recipes = sceneSet({"hard-distractors", wide ? 777u : 1u, 5, wide});
+    ASSERT_TRUE(recipes);
+    ASSERT_EQ(recipes->size(), 5u);
+    for (const auto& r : *recipes) {
+      EXPECT_TRUE(r.distractors.count(Distractor::StrongShake));
+      EXPECT_EQ(r.wide, wide);
+      const Scene s = makeScene(r);
+      ASSERT_FALSE(s.shake.empty());
+      double covered = 0;
+      for (const auto& k : s.shake) {
+        EXPECT_TRUE(k.strong);
+        EXPECT_LE(k.amplitude_px, wide ? 7.0 : 6.0);
+        EXPECT_LE(2 * CV_PI * k.hz * k.amplitude_px, (wide ? 240.0 : 180.0) + 1e-9);  // peak speed bounded
+        covered += k.end_s - k.start_s;
+        (wide ? held_out_max : tuning_max) = std::max(wide ? held_out_max : tuning_max, k.readout_s);
+      }
+      EXPECT_GT(covered, 0.4 * s.duration());  // shaking most of the time
+    }
+  }
+  EXPECT_LE(tuning_max, 0.025);
+  EXPECT_LE(held_out_max, 0.033);
 }
 
 TEST(SceneSets, EventsSetCoversFloorsSizesWeightsAndLighting) {
