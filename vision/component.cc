@@ -181,8 +181,11 @@ class Camera {
 
   void raise(Finding& ev) {
     ev.incident.observed_at = fromUnixMillis(static_cast<int64_t>(std::llround(ev.observed_at * 1000)));
-    log_->warn("camera {}: {} ({}): {}", cam_.id, ev.incident.type,
-               ev.incident.level ? whistle::toString(*ev.incident.level) : "default level", ev.incident.details.dump());
+    const nlohmann::json& d = ev.incident.details;
+    log_->warn("camera {}: {} ({}){}{}", cam_.id, ev.incident.type,
+               ev.incident.level ? whistle::toString(*ev.incident.level) : "default level",
+               d.contains("floor") ? ", floor " + d["floor"].dump() : std::string(),
+               d.contains("confidence") ? ", confidence " + d["confidence"].dump() : std::string());
     ++c_whistles_;
     if (ctx_.incidents == nullptr) return;
     whistle::RaiseResult r = ctx_.incidents->raise(std::move(ev.incident));
@@ -195,7 +198,11 @@ class Camera {
     while (!stoppingNow()) {
       cv::VideoCapture cap;
       try {
-        cap.open(cam_.url);
+        // A stream that stops sending must fail a read within seconds (FFmpeg's
+        // default is 30 s), so that the reader reconnects soon after the server
+        // comes back.
+        cap.open(cam_.url, cv::CAP_FFMPEG, {cv::CAP_PROP_OPEN_TIMEOUT_MSEC, 10000, cv::CAP_PROP_READ_TIMEOUT_MSEC, 5000});
+        if (!cap.isOpened()) cap.open(cam_.url);
       } catch (const cv::Exception&) {
       }
       if (!cap.isOpened()) {
