@@ -279,7 +279,7 @@ struct MotionEstimator::Impl {
         std::nth_element(xs.begin(), xs.begin() + static_cast<long>(xs.size() / 2), xs.end());
         std::nth_element(ys.begin(), ys.begin() + static_cast<long>(ys.size() / 2), ys.end());
         start = {xs[xs.size() / 2], ys[ys.size() / 2]};
-        for (auto& tl : shifts) tl.used = cv::norm(tl.shift - start) <= 1.5;
+        for (auto& tl : shifts) tl.used = cv::norm(tl.shift - start) <= p.tile_agreement_px;
       }
       out.tiles_used =
           static_cast<int>(std::count_if(shifts.begin(), shifts.end(), [](const TileShift& tl) { return tl.used; }));

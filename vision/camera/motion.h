@@ -23,7 +23,7 @@ struct MotionParams {
   int reduce = 4;                 // estimate on the frame reduced by this factor
   int tile = 32;                  // tile side at the reduced size (a power of two)
   double min_response = 0.06;     // phase-correlation peak a tile needs to count
-  double max_residual_px = 0.35;  // tiles farther than this from their fit (reduced px) are dropped
+  double tile_agreement_px = 1.5; // tiles farther than this from the tiles' median shift (reduced px) do not count
   double max_outliers = 0.25;     // more of the image than this not following the motion: unreliable
   double max_shift_px = 40;       // farther from the reference (frame px): unreliable
   double rebase_after_s = 3;      // that long beyond max_shift_px: the camera was moved; new reference
