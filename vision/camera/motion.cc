@@ -1,4 +1,6 @@
-// Tile phase correlation against a slowly updated reference view; see motion.h.
+// Predicted, then refined against a slowly updated reference view (inverse-
+// compositional Gauss-Newton); phase correlation of tiles when the prediction
+// fails. See motion.h.
 #include "vision/camera/motion.h"
 
 #include <opencv2/imgproc.hpp>
@@ -13,56 +15,6 @@ namespace {
 // Grey levels (reduced image) a pixel may differ from the aligned reference
 // before it counts as not following the camera's motion.
 constexpr double kOutlierLevel = 20;
-
-struct TileShift {
-  cv::Point2d centre;  // reduced px
-  cv::Point2d shift;   // reduced px: the tile's content moved by this much
-  double weight = 0;
-  bool used = true;
-};
-
-// Weighted least squares of shift = a + A·(centre − c0) over the used tiles; an
-// affine model with five tiles or more, a translation below. Returns the rms
-// residual; `model` gets [ax, Axx, Axy, ay, Ayx, Ayy] (relative to c0).
-double fitShifts(const std::vector<TileShift>& tiles, cv::Point2d c0, double model[6]) {
-  int n = 0;
-  for (const auto& t : tiles) n += t.used;
-  const bool affine = n >= 5;
-  const int m = affine ? 3 : 1;
-  cv::Mat a(n, m, CV_64F), bx(n, 1, CV_64F), by(n, 1, CV_64F);
-  int i = 0;
-  for (const auto& t : tiles) {
-    if (!t.used) continue;
-    const double w = std::sqrt(t.weight);
-    a.at<double>(i, 0) = w;
-    if (affine) {
-      a.at<double>(i, 1) = w * (t.centre.x - c0.x) / 100.0;
-      a.at<double>(i, 2) = w * (t.centre.y - c0.y) / 100.0;
-    }
-    bx.at<double>(i) = w * t.shift.x;
-    by.at<double>(i) = w * t.shift.y;
-    ++i;
-  }
-  cv::Mat sx, sy;
-  cv::solve(a, bx, sx, cv::DECOMP_SVD);
-  cv::solve(a, by, sy, cv::DECOMP_SVD);
-  model[0] = sx.at<double>(0);
-  model[3] = sy.at<double>(0);
-  model[1] = affine ? sx.at<double>(1) / 100.0 : 0;
-  model[2] = affine ? sx.at<double>(2) / 100.0 : 0;
-  model[4] = affine ? sy.at<double>(1) / 100.0 : 0;
-  model[5] = affine ? sy.at<double>(2) / 100.0 : 0;
-  double ss = 0, ws = 0;
-  for (const auto& t : tiles) {
-    if (!t.used) continue;
-    const double dx = t.centre.x - c0.x, dy = t.centre.y - c0.y;
-    const double ex = model[0] + model[1] * dx + model[2] * dy - t.shift.x;
-    const double ey = model[3] + model[4] * dx + model[5] * dy - t.shift.y;
-    ss += t.weight * (ex * ex + ey * ey);
-    ws += t.weight;
-  }
-  return ws > 0 ? std::sqrt(ss / ws) : INFINITY;
-}
 
 // Mean absolute gradient along x and along y relative to the mean level: an
 // exposure change scales both, motion blur lowers the one along the motion.
@@ -236,7 +188,6 @@ struct MotionEstimator::Impl {
       return out;
     }
     ++frame_no;
-    const cv::Point2d c0(small.width / 2.0, small.height / 2.0);
     double outliers = 1, residual = 0;
     bool converged = false;
     cv::Matx23d small_map(1, 0, 0, 0, 1, 0);
@@ -255,7 +206,7 @@ struct MotionEstimator::Impl {
       // A jolt, the first frames, or a failed prediction: find the translation
       // from scratch by phase correlation of the textured tiles.
       ++st.searched;
-      std::vector<TileShift> shifts;
+      std::vector<cv::Point2d> shifts;  // reduced px: each tile's content moved by this much
       shifts.reserve(tiles.size());
       for (const auto& r : tiles) {
         double response = 0;
@@ -265,26 +216,30 @@ struct MotionEstimator::Impl {
         small32(r).copyTo(tile_cur);
         const cv::Point2d sh = cv::phaseCorrelate(tile_ref, tile_cur, window, &response);
         if (response < p.min_response || !std::isfinite(sh.x) || !std::isfinite(sh.y)) continue;
-        shifts.push_back({{r.x + r.width / 2.0, r.y + r.height / 2.0}, sh, response});
+        shifts.push_back(sh);
       }
       // The tiles' median shift starts the refinement; repetitive facades can fool
       // a single tile, rarely most of them.
       cv::Point2d start(0, 0);
       if (!shifts.empty()) {
         std::vector<double> xs, ys;
-        for (const auto& tl : shifts) {
-          xs.push_back(tl.shift.x);
-          ys.push_back(tl.shift.y);
+        for (const auto& sh : shifts) {
+          xs.push_back(sh.x);
+          ys.push_back(sh.y);
         }
         std::nth_element(xs.begin(), xs.begin() + static_cast<long>(xs.size() / 2), xs.end());
         std::nth_element(ys.begin(), ys.begin() + static_cast<long>(ys.size() / 2), ys.end());
         start = {xs[xs.size() / 2], ys[ys.size() / 2]};
-        for (auto& tl : shifts) tl.used = cv::norm(tl.shift - start) <= p.tile_agreement_px;
       }
-      out.tiles_used =
-          static_cast<int>(std::count_if(shifts.begin(), shifts.end(), [](const TileShift& tl) { return tl.used; }));
-      double model[6] = {start.x, 0, 0, start.y, 0, 0};
-      residual = out.tiles_used >= 1 ? fitShifts(shifts, c0, model) : INFINITY;
+      double ss = 0;
+      out.tiles_used = 0;
+      for (const auto& sh : shifts) {
+        const double d = cv::norm(sh - start);
+        if (d > p.tile_agreement_px) continue;
+        ++out.tiles_used;
+        ss += d * d;
+      }
+      residual = out.tiles_used > 0 ? std::sqrt(ss / out.tiles_used) : INFINITY;
       small_map = cv::Matx23d(1, 0, start.x, 0, 1, start.y);
       converged = out.tiles_used >= 3 && refine(small_map, &outliers, 12);
     }

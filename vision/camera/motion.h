@@ -21,7 +21,7 @@ namespace shaobing::vision {
 
 struct MotionParams {
   int reduce = 4;                 // estimate on the frame reduced by this factor
-  int tile = 32;                  // tile side at the reduced size (a power of two)
+  int tile = 32;                  // tile side at the reduced size
   double min_response = 0.06;     // phase-correlation peak a tile needs to count
   double tile_agreement_px = 1.5; // tiles farther than this from the tiles' median shift (reduced px) do not count
   double max_outliers = 0.25;     // more of the image than this not following the motion: unreliable
@@ -42,7 +42,7 @@ struct GlobalMotion {
   bool reliable = true;     // false: do not judge anything on this frame
   bool rebased = false;     // the reference was replaced (the camera was moved for good)
   double shift_px = 0;      // largest displacement over the frame's corners
-  double residual_px = 0;   // rms disagreement of the tiles with their fitted map (frame px)
+  double residual_px = 0;   // when searched: rms distance of the agreeing tiles from their median shift (frame px)
   double outliers = 0;      // fraction of the image that does not follow the fitted motion
   double sharpness = 1;     // gradient energy relative to the reference (the lower of x and y)
   int tiles_used = 0;
