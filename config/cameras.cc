@@ -100,8 +100,19 @@ void parseCameras(MapReader& root, Config& cfg) {
     }
     r.choice("source", c.source, {"mqtt", "url"});
     r.string("url", c.url);
-    if (c.source == "url" && c.url.empty()) r.error("url", "required when source is url");
-    if (c.source == "mqtt" && !c.url.empty()) r.error("url", "only used with source: url");
+    r.string("detect_url", c.detect_url);
+    r.string("record_url", c.record_url);
+    if (c.source == "url") {
+      if (c.url.empty() && c.detect_url.empty()) r.error("url", "required when source is url (or detect_url)");
+      if (c.url.empty() && !c.detect_url.empty() && c.record_url.empty())
+        r.error("detect_url", "a sub-stream for detection needs the main stream too: url or record_url");
+      if (!c.url.empty() && !c.detect_url.empty() && !c.record_url.empty())
+        r.error("url", "not used when both detect_url and record_url are given; leave it out");
+    } else {
+      for (const char* key : {"url", "detect_url", "record_url"}) {
+        if (r.has(key)) r.error(key, "only used with source: url");
+      }
+    }
     r.string("grid", c.grid);
     r.string("zone", c.zone);
     parseLocation(r, "location", c.location);
@@ -137,6 +148,8 @@ void parseCameras(MapReader& root, Config& cfg) {
   v.duration("clip_pre", cfg.vision.clip_pre_s, 0, 30);
   v.duration("clip_post", cfg.vision.clip_post_s, 0, 30);
   v.integer("snapshot_quality", cfg.vision.snapshot_quality, 30, 100);
+  v.choice("clip_format", cfg.vision.clip_format, {"mp4", "avi"});
+  v.integer("clip_crf", cfg.vision.clip_crf, 15, 45);
 }
 
 }  // namespace shaobing::config

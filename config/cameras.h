@@ -54,6 +54,10 @@ struct CameraConfig {
   std::string id;
   std::string source = "mqtt";  // mqtt | url
   std::string url;              // source url: rtsp://, http://, a file path
+  // NVR-style separate streams (source: url): a low-resolution sub-stream the
+  // detectors analyse, and the main stream clips are cut from without decoding.
+  std::string detect_url;
+  std::string record_url;
   std::string grid;
   std::string zone;
   Location location;
@@ -67,6 +71,11 @@ struct CameraConfig {
   // Detector subtrees by key (thrown_object, ...), in the registry's order.
   std::vector<std::pair<std::string, std::shared_ptr<const DetectorConfig>>> detectors;
   int line = 0;
+
+  // The stream the detectors analyse (url sources).
+  const std::string& analysisUrl() const { return detect_url.empty() ? url : detect_url; }
+  // The stream clips are cut from; empty: clips come from the analysed frames.
+  std::string recordUrl() const { return !record_url.empty() ? record_url : detect_url.empty() ? "" : url; }
 
   // The configuration of the detector `key` as its own type, or null.
   template <class T>
@@ -84,6 +93,8 @@ struct VisionConfig {
   double clip_pre_s = 5;
   double clip_post_s = 5;
   int snapshot_quality = 90;
+  std::string clip_format = "mp4";  // mp4: H.264 a browser plays; avi: the JPEG frames as they came (MJPEG)
+  int clip_crf = 27;                // H.264 constant quality of mp4 clips (lower: better, bigger)
 };
 
 struct Config;

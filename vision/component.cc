@@ -11,16 +11,22 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <thread>
 
 #include "gateway/core/log.h"
 #include "gateway/whistle/incident.h"
 #include "vision/camera/pipeline.h"
+#include "vision/camera/stream_recorder.h"
+#include "vision/evidence/clip_writer.h"
 
 namespace shaobing::vision {
 namespace {
 
 constexpr size_t kMaxFrameBytes = 8u << 20;
+constexpr double kGopMarginS = 4;                // record streams: a group of pictures before the clip
+constexpr size_t kRecordRingBytes = 48u << 20;  // record streams: compressed packets kept
 
 double secondsSince(SteadyTime from, SteadyTime to) { return std::chrono::duration<double>(to - from).count(); }
 
@@ -33,13 +39,14 @@ struct Frame {
 
 class Camera {
  public:
-  Camera(ServiceContext& ctx, const config::Config& cfg, const config::CameraConfig& cam)
+  Camera(ServiceContext& ctx, const config::Config& cfg, const config::CameraConfig& cam, ClipWriter* clips)
       : ctx_(ctx),
         cfg_(cfg),
         cam_(cam),
         log_(logger("vision")),
         rlog_(log_),
-        pipeline_(cfg, cam, PipelineOptions{}),
+        record_(makeRecorder(ctx, cfg, cam)),
+        pipeline_(cfg, cam, pipelineOptions(clips, record_)),
         last_frame_(ctx.clock.steady()),
         c_frames_(ctx.counters.counter("vision." + cam.id + ".frames")),
         c_dropped_(ctx.counters.counter("vision." + cam.id + ".dropped")),
@@ -47,14 +54,13 @@ class Camera {
         c_whistles_(ctx.counters.counter("vision." + cam.id + ".whistles")),
         c_clips_(ctx.counters.counter("vision." + cam.id + ".clips")),
         c_evidence_errors_(ctx.counters.counter("vision." + cam.id + ".evidence_errors")) {
-    pipeline_.onClip([this](const std::string& path, const std::string& sha) {
-      log_->info("camera {}: clip {} written (sha256 {})", cam_.id, path, sha);
-    });
+    pipeline_.onClip([this](long ticket, const ClipResult& r) { clipDone(ticket, r); });
   }
 
   const config::CameraConfig& config() const { return cam_; }
 
   void start() {
+    if (record_) record_->start();
     worker_ = std::thread([this] { work(); });
     if (cam_.source == "url") reader_ = std::thread([this] { read(); });
   }
@@ -67,6 +73,7 @@ class Camera {
     cv_.notify_all();
     if (reader_.joinable()) reader_.join();
     if (worker_.joinable()) worker_.join();
+    if (record_) record_->stop();
   }
 
   // Any thread. Drops the oldest waiting frame when the queue is full.
@@ -114,7 +121,7 @@ class Camera {
 
   nlohmann::json health() const {
     std::lock_guard<std::mutex> lock(mu_);
-    return {{"source", cam_.source},
+    nlohmann::json j = {{"source", cam_.source},
             {"offline", offline_.load()},
             {"frames", c_frames_.load()},
             {"dropped", c_dropped_.load()},
@@ -123,7 +130,13 @@ class Camera {
             {"clips", c_clips_.load()},
             {"evidence_errors", c_evidence_errors_.load()},
             {"queue", queue_.size()},
-            {"memory_bytes", memory_bytes_.load()}};
+            {"memory_bytes", memory_bytes_.load() + (record_ ? record_->ring().bytes() : 0)}};
+    if (record_) {
+      const StreamRecorderStats rs = record_->stats();
+      j["record_stream"] = {{"connected", rs.connected}, {"packets", rs.packets}, {"connects", rs.connects},
+                            {"failures", rs.failures}, {"ring_bytes", record_->ring().bytes()}};
+    }
+    return j;
   }
 
  private:
@@ -168,15 +181,90 @@ class Camera {
   // Worker thread: evidence outcomes of the pipeline become counters (shown in
   // health); failures are logged.
   void syncEvidenceStats() {
-    const EvidenceStats& st = pipeline_.evidenceStats();
+    const EvidenceStats st = pipeline_.evidenceStats();
     const long errors = st.clip_errors + st.snapshot_errors;
     if (errors > evidence_errors_seen_) {
-      rlog_.warn("evidence-" + cam_.id, "camera " + cam_.id + ": evidence not written: " + pipeline_.lastError());
+      rlog_.warn("evidence-" + cam_.id, "camera " + cam_.id + ": evidence not written: " + pipeline_.evidenceError());
     }
     c_clips_ += static_cast<uint64_t>(st.clips_written - clips_seen_);
     c_evidence_errors_ += static_cast<uint64_t>(errors - evidence_errors_seen_);
     clips_seen_ = st.clips_written;
     evidence_errors_seen_ = errors;
+  }
+
+  static PipelineOptions pipelineOptions(ClipWriter* clips, std::shared_ptr<StreamRecorder> record) {
+    PipelineOptions o;
+    o.clip_writer = clips;
+    o.clip_source = std::move(record);
+    return o;
+  }
+
+  // The main stream clips are cut from, when the camera analyses a sub-stream.
+  std::shared_ptr<StreamRecorder> makeRecorder(ServiceContext& ctx, const config::Config& cfg,
+                                               const config::CameraConfig& cam) {
+    if (cam.source != "url" || cam.recordUrl().empty()) return nullptr;
+    // Whole groups of pictures are kept: a clip starts on the keyframe before its start.
+    const double span = cfg.vision.clip_pre_s + cfg.vision.clip_post_s + 1 + kGopMarginS;
+    return std::make_shared<StreamRecorder>(
+        cam.recordUrl(), span, kRecordRingBytes, [&ctx] { return toUnixMillis(ctx.clock.now()) / 1000.0; },
+        [this](const std::string& why) { rlog_.warn("record-" + cam_.id, "camera " + cam_.id + ": " + why); });
+  }
+
+  // A clip follows its whistle: the ticket its finding got is bound to the
+  // whistle id once raised; the clip, when written (on the clip writer's
+  // thread), is attached to that whistle. Either may come first.
+  void bindClip(long ticket, const std::string& whistle_id) {
+    std::optional<ClipResult> ready;
+    {
+      std::lock_guard<std::mutex> lock(clips_mu_);
+      auto it = clips_ready_.find(ticket);
+      if (it == clips_ready_.end()) {
+        clip_whistles_[ticket] = whistle_id;
+        return;
+      }
+      ready = std::move(it->second);
+      clips_ready_.erase(it);
+    }
+    attachClip(whistle_id, *ready);
+  }
+
+  void forgetClip(long ticket) {
+    std::lock_guard<std::mutex> lock(clips_mu_);
+    clip_whistles_.erase(ticket);
+    clips_ready_.erase(ticket);
+    forgotten_.insert(ticket);
+  }
+
+  void clipDone(long ticket, const ClipResult& r) {
+    std::string whistle_id;
+    {
+      std::lock_guard<std::mutex> lock(clips_mu_);
+      if (forgotten_.erase(ticket)) return;
+      auto it = clip_whistles_.find(ticket);
+      if (it == clip_whistles_.end()) {
+        clips_ready_[ticket] = r;
+        return;
+      }
+      whistle_id = std::move(it->second);
+      clip_whistles_.erase(it);
+    }
+    attachClip(whistle_id, r);
+  }
+
+  void attachClip(const std::string& whistle_id, const ClipResult& r) {
+    if (!r.ok) {
+      rlog_.warn("clip-" + cam_.id, "camera " + cam_.id + ": no clip for whistle " + whistle_id + ": " + r.error);
+      return;
+    }
+    if (!r.error.empty()) rlog_.warn("clip-format-" + cam_.id, "camera " + cam_.id + ": " + r.error);
+    log_->info("camera {}: clip {} for whistle {} written in {:.2f} s ({} frames, {} bytes)", cam_.id, r.path,
+               whistle_id, r.seconds, r.frames, r.bytes);
+    if (ctx_.incidents == nullptr) return;
+    std::string error;
+    if (!ctx_.incidents->attach(whistle_id, {"clip", r.content_type, r.path, ""}, {{"frames", r.frames}}, &error)) {
+      ++c_evidence_errors_;
+      rlog_.warn("attach-" + cam_.id, "camera " + cam_.id + ": clip " + r.path + " not sent: " + error);
+    }
   }
 
   void raise(Finding& ev) {
@@ -190,6 +278,12 @@ class Camera {
     if (ctx_.incidents == nullptr) return;
     whistle::RaiseResult r = ctx_.incidents->raise(std::move(ev.incident));
     if (!r.ok) log_->error("camera {}: whistle not stored: {}", cam_.id, r.error);
+    if (ev.clip_ticket == 0) return;
+    if (r.ok) {
+      bindClip(ev.clip_ticket, r.whistle_id);
+    } else {
+      forgetClip(ev.clip_ticket);
+    }
   }
 
   // URL sources: read frames, reconnecting with backoff.
@@ -201,22 +295,22 @@ class Camera {
         // A stream that stops sending must fail a read within seconds (FFmpeg's
         // default is 30 s), so that the reader reconnects soon after the server
         // comes back.
-        cap.open(cam_.url, cv::CAP_FFMPEG, {cv::CAP_PROP_OPEN_TIMEOUT_MSEC, 10000, cv::CAP_PROP_READ_TIMEOUT_MSEC, 5000});
-        if (!cap.isOpened()) cap.open(cam_.url);
+        cap.open(cam_.analysisUrl(), cv::CAP_FFMPEG, {cv::CAP_PROP_OPEN_TIMEOUT_MSEC, 10000, cv::CAP_PROP_READ_TIMEOUT_MSEC, 5000});
+        if (!cap.isOpened()) cap.open(cam_.analysisUrl());
       } catch (const cv::Exception&) {
       }
       if (!cap.isOpened()) {
-        rlog_.warn("open-" + cam_.id, "camera " + cam_.id + ": cannot open " + cam_.url + "; retrying in " +
+        rlog_.warn("open-" + cam_.id, "camera " + cam_.id + ": cannot open " + cam_.analysisUrl() + "; retrying in " +
                                           std::to_string(static_cast<int>(backoff)) + " s");
         sleepFor(backoff);
         backoff = std::min(backoff * 2, 30.0);
         continue;
       }
-      log_->info("camera {}: reading {}", cam_.id, cam_.url);
+      log_->info("camera {}: reading {}", cam_.id, cam_.analysisUrl());
       backoff = 1;
       cv::Mat img;
       const double fps = cap.get(cv::CAP_PROP_FPS);
-      const bool is_file = cam_.url.find("://") == std::string::npos;
+      const bool is_file = cam_.analysisUrl().find("://") == std::string::npos;
       auto next = std::chrono::steady_clock::now();
       while (!stoppingNow() && cap.read(img)) {
         if (is_file && fps > 1 && fps < 1000) {
@@ -247,6 +341,7 @@ class Camera {
   config::CameraConfig cam_;
   std::shared_ptr<spdlog::logger> log_;
   RateLimitedLog rlog_;
+  std::shared_ptr<StreamRecorder> record_;
   CameraPipeline pipeline_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -263,6 +358,10 @@ class Camera {
   std::atomic<uint64_t>& c_clips_;
   std::atomic<uint64_t>& c_evidence_errors_;
   long clips_seen_ = 0, evidence_errors_seen_ = 0;  // worker thread
+  std::mutex clips_mu_;
+  std::map<long, std::string> clip_whistles_;  // ticket → whistle id, clip not yet written
+  std::map<long, ClipResult> clips_ready_;     // ticket → clip written before its whistle was raised
+  std::set<long> forgotten_;                   // whistle not stored: drop the clip's result
   std::thread worker_, reader_;
 };
 
@@ -270,7 +369,7 @@ class Vision : public Component {
  public:
   Vision(ServiceContext& ctx, const config::Config& cfg)
       : ctx_(ctx), log_(logger("vision")), rlog_(log_), timer_(ctx.io) {
-    for (const auto& c : cfg.cameras) cameras_[c.id] = std::make_unique<Camera>(ctx, cfg, c);
+    for (const auto& c : cfg.cameras) cameras_[c.id] = std::make_unique<Camera>(ctx, cfg, c, &clips_);
     prefix_ = cfg.topicPrefix() + "/in/camera/";
     ctx.inbound.add(prefix_ + "+/frame", 0, [this](const mqtt::Message& m) { onFrame(m); });
   }
@@ -286,13 +385,15 @@ class Vision : public Component {
     stopped_ = true;
     timer_.cancel();
     for (auto& [id, cam] : cameras_) cam->stop();
+    // Clips already handed over are finished and attached while the whistle queue still runs.
+    clips_.drain();
     done();
   }
 
   nlohmann::json health() const override {
     nlohmann::json j = nlohmann::json::object();
     for (const auto& [id, cam] : cameras_) j[id] = cam->health();
-    return {{"cameras", j}};
+    return {{"cameras", j}, {"clips_queued", clips_.queued()}};
   }
 
  private:
@@ -339,6 +440,9 @@ class Vision : public Component {
   RateLimitedLog rlog_;
   boost::asio::steady_timer timer_;
   std::map<std::string, std::unique_ptr<Camera>> cameras_;
+  // Declared after the cameras: destroyed (its thread joined) before them,
+  // since its jobs call back into their evidence recorders.
+  ClipWriter clips_;
   std::string prefix_;
   bool stopped_ = false;
 };

@@ -68,6 +68,7 @@ struct Finding {
   double decided_at = 0;     // capture time of the frame it was decided on
   SnapshotOverlay overlay;   // drawn on the frame for the snapshot
   std::string evidence_name = "event";  // file name prefix of the snapshot and clip
+  long clip_ticket = 0;      // set by the evidence recorder: names the clip that will follow
 };
 
 // Everything a detector is built from.

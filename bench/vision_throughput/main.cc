@@ -6,7 +6,8 @@
 //      stabilisation, foreground, blobs, tracks, judgement, clip ring of encoded
 //      frames), on a still camera and on one shaking strongly, and without
 //      stabilisation for its cost;
-// then the memory one camera holds with a full clip ring (RSS and accounted).
+// then the memory one camera holds with a full clip ring (RSS and accounted),
+// and what writing one clip of evidence costs (MP4/H.264 against MJPEG AVI).
 // Frames are rendered synthetic facade scenes (noise, a thrown object, birds).
 // Each rate is the median of 3 runs over the same frames.
 #include <opencv2/core/utility.hpp>
@@ -30,6 +31,7 @@
 #include "vision/synth/scene.h"
 #include "vision/camera/pipeline.h"
 #include "vision/detectors/registry.h"
+#include "vision/evidence/clip_writer.h"
 
 using namespace shaobing;
 using WallClock = std::chrono::steady_clock;
@@ -133,15 +135,21 @@ int main(int argc, char** argv) {
   const std::string evidence_dir = (std::filesystem::temp_directory_path() / ("shaobing-bench-vision-" + std::to_string(getpid()))).string();
   const config::Config cfg = makeConfig(scene, evidence_dir, true);
   const config::Config still_cfg = makeConfig(scene, evidence_dir, false);
+  // As in the daemon, clips go to the shared writer thread; the pipelines are
+  // kept until every rate is measured, so that no run waits for a clip.
+  vision::ClipWriter clip_writer;
+  std::vector<std::unique_ptr<vision::CameraPipeline>> measured;
   auto pipelineRate = [&](const config::Config& c, const std::vector<std::shared_ptr<const std::string>>& input,
                           int scale, long* whistles) {
     return rate(input.size(), runs, [&] {
       vision::PipelineOptions o;
       o.scale_override = scale;
-      vision::CameraPipeline p(c, c.cameras[0], o);
+      o.clip_writer = &clip_writer;
+      auto p = std::make_unique<vision::CameraPipeline>(c, c.cameras[0], o);
       long w = 0;
-      for (int i = 0; i < n; ++i) w += static_cast<long>(p.pushJpeg(input[i], i / 25.0).size());
+      for (int i = 0; i < n; ++i) w += static_cast<long>(p->pushJpeg(input[i], i / 25.0).size());
       *whistles = w;
+      measured.push_back(std::move(p));
     });
   };
   long w1 = 0, w2 = 0, w3 = 0, w4 = 0;
@@ -149,6 +157,9 @@ int main(int argc, char** argv) {
   const double full_shaky = pipelineRate(cfg, shaky_frames, 1, &w3);
   const double unstabilised = pipelineRate(still_cfg, frames, 1, &w4);
   const double half = pipelineRate(cfg, frames, 2, &w2);
+
+  clip_writer.drain();
+  measured.clear();
 
   std::printf("  (a) JPEG decode only, colour, full resolution     %7.1f frames/s\n", decode_colour);
   std::printf("      JPEG decode only, grayscale, full resolution  %7.1f frames/s\n", decode_gray);
@@ -169,11 +180,14 @@ int main(int argc, char** argv) {
   // Memory: several cameras side by side, each fed its own copies of 12 s of frames
   // so that every clip ring is full.
   const int cameras = 4;
+  vision::ClipWriter no_clips(0);  // refuses every clip
   const long before = rssBytes();
   std::vector<std::unique_ptr<vision::CameraPipeline>> pipes;
   size_t accounted = 0;
   for (int c = 0; c < cameras; ++c) {
-    pipes.push_back(std::make_unique<vision::CameraPipeline>(cfg, cfg.cameras[0], vision::PipelineOptions{}));
+    vision::PipelineOptions o;
+    o.clip_writer = &no_clips;  // camera memory only: the shared encoder is measured below
+    pipes.push_back(std::make_unique<vision::CameraPipeline>(cfg, cfg.cameras[0], o));
   }
   for (int i = 0; i < n; ++i) {
     for (auto& p : pipes) p->pushJpeg(std::make_shared<const std::string>(*frames[i]), 100 + i / 25.0);
@@ -183,9 +197,32 @@ int main(int argc, char** argv) {
   std::printf("  memory per camera (clip ring %.0f s + detector): %.1f MiB resident, %.1f MiB accounted   target <= 40 MiB\n",
               cfg.vision.clip_pre_s + cfg.vision.clip_post_s + 1, (after - before) / 1048576.0 / cameras,
               accounted / 1048576.0 / cameras);
+  // Clip evidence: one clip of clip_pre + clip_post at 25 fps, as the clip
+  // writer thread produces it after a whistle.
+  {
+    const int clip_frames = std::min(n, static_cast<int>(std::lround((cfg.vision.clip_pre_s + cfg.vision.clip_post_s) * 25)));
+    std::vector<vision::EncodedFrame> clip;
+    for (int i = 0; i < clip_frames; ++i) clip.push_back({i / 25.0, frames[i]});
+    const std::string base = evidence_dir + "/bench-clip";
+    std::error_code mkdir_ec;
+    std::filesystem::create_directories(evidence_dir, mkdir_ec);
+    vision::Mp4Options mp4;
+    mp4.crf = cfg.vision.clip_crf;
+    vision::ClipResult mp4_result, avi_result;
+    const double mp4_rate = rate(clip.size(), runs, [&] { mp4_result = vision::writeClip(clip, base, vision::ClipFormat::kMp4, mp4); });
+    const double avi_rate = rate(clip.size(), runs, [&] { avi_result = vision::writeClip(clip, base, vision::ClipFormat::kAvi, mp4); });
+    const double clip_s = clip_frames / 25.0;
+    std::printf("  clip evidence, %.0f s of 720p25 (%d frames), 1 thread:\n", clip_s, clip_frames);
+    std::printf("      MP4 H.264 (%s %s, crf %d)       %7.1f frames/s  %.2f s per clip = %.2f CPU-s per second of clip, %.0f KiB%s\n",
+                vision::h264EncoderName().c_str(), mp4.preset.c_str(), mp4.crf, mp4_rate, clip_frames / mp4_rate,
+                1.0 / mp4_rate * 25, mp4_result.bytes / 1024.0, mp4_result.ok && mp4_result.error.empty() ? "" : "  (FAILED)");
+    std::printf("      MJPEG AVI (JPEGs copied)                   %7.1f frames/s  %.2f s per clip, %.0f KiB\n", avi_rate,
+                clip_frames / avi_rate, avi_result.bytes / 1024.0);
+  }
   std::printf("  targets (shaking camera): pipeline >= 0.5x grayscale decode %s, >= 3x MOG2 %s\n",
               worst >= 0.5 * decode_gray ? "MET" : "NOT MET", worst >= 3 * mog2 ? "MET" : "NOT MET");
   std::error_code ec;
+  clip_writer.drain();
   std::filesystem::remove_all(evidence_dir, ec);
   return 0;
 }

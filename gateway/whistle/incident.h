@@ -60,6 +60,18 @@ class IncidentSink {
   // The condition behind `incident_key` is over (device back online,
   // resident seen again): later incidents with that key whistle anew.
   virtual void clear(const std::string& incident_key, const std::string& reason) = 0;
+  // Adds evidence to a whistle already raised (a clip that was still being
+  // recorded when the whistle left): stored with the whistle, its bytes
+  // published to the whistle's evidence topic, then an evidence notice the
+  // platform matches by whistle id (docs/whistles.md); later escalations list
+  // it. `about` adds fields to the evidence entry (e.g. the clip's span).
+  // False with `error` set when the whistle is unknown or the evidence unreadable.
+  virtual bool attach(const std::string& whistle_id, const EvidenceItem& item, const nlohmann::json& about,
+                      std::string* error) {
+    (void)whistle_id, (void)item, (void)about;
+    if (error) *error = "this sink keeps no evidence after the whistle";
+    return false;
+  }
 };
 
 }  // namespace shaobing::whistle

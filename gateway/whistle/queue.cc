@@ -20,6 +20,7 @@ namespace shaobing::whistle {
 namespace {
 
 constexpr const char* kSchema = "shaobing.whistle/1";
+constexpr const char* kEvidenceSchema = "shaobing.evidence/1";
 constexpr size_t kMaxReportText = 4000;
 constexpr size_t kMaxPhotoBytes = 8 * 1024 * 1024;
 
@@ -155,6 +156,75 @@ class WhistleQueue final : public Component, public IncidentSink {
     } catch (const std::exception& e) {
       log_->error("cannot clear incident {}: {}", incident_key, e.what());
     }
+  }
+
+  bool attach(const std::string& whistle_id, const EvidenceItem& item, const nlohmann::json& about,
+              std::string* error) override {
+    std::string scratch;
+    if (error == nullptr) error = &scratch;
+    std::string bytes = item.bytes;
+    if (bytes.empty() && !item.path.empty()) {
+      std::ifstream f(item.path, std::ios::binary);
+      std::ostringstream ss;
+      ss << f.rdbuf();
+      if (!f) {
+        ctx_.counters.add("whistle.evidence_errors");
+        *error = "cannot read evidence " + item.path;
+        return false;
+      }
+      bytes = ss.str();
+    }
+    if (bytes.empty()) {
+      *error = "evidence without bytes";
+      return false;
+    }
+    const std::string sha = sha256Hex(bytes);
+    bool found = false;
+    try {
+      found = store_->amend(whistle_id, [&](WhistleRow& row) {
+        nlohmann::json doc = nlohmann::json::parse(row.doc);
+        nlohmann::json& list = doc["evidence"];
+        if (!list.is_array()) list = nlohmann::json::array();
+        const std::string base = "grid/" + cfg_.site.id + "/evidence/" + whistle_id;
+        const std::string topic = list.empty() ? base : base + "/" + std::to_string(list.size());
+        nlohmann::json e = {{"kind", item.kind},
+                            {"content_type", item.content_type},
+                            {"sha256", sha},
+                            {"bytes", bytes.size()},
+                            {"topic", topic}};
+        if (!item.path.empty()) e["path"] = item.path;
+        if (about.is_object()) {
+          for (const auto& [k, v] : about.items()) {
+            if (!e.contains(k)) e[k] = v;
+          }
+        }
+        list.push_back(e);
+        row.doc = doc.dump();
+        const nlohmann::json notice = {{"schema", kEvidenceSchema},
+                                       {"whistle_id", whistle_id},
+                                       {"type", row.type},
+                                       {"level", toString(static_cast<Level>(row.level))},
+                                       {"escalation", row.escalation},
+                                       {"added_at", formatRfc3339(ctx_.clock.now())},
+                                       {"evidence", e}};
+        return std::vector<Outgoing>{
+            {"evidence", topic, bytes, row.level},
+            {"evidence", "grid/" + cfg_.site.id + "/evidence_added/" + whistle_id, notice.dump(), row.level}};
+      });
+    } catch (const std::exception& ex) {
+      ctx_.counters.add("whistle.evidence_errors");
+      *error = std::string("cannot store evidence: ") + ex.what();
+      return false;
+    }
+    if (!found) {
+      ctx_.counters.add("whistle.evidence_errors");
+      *error = "no whistle " + whistle_id + " (evicted, or never stored)";
+      return false;
+    }
+    ctx_.counters.add("whistle.evidence_attached");
+    log_->info("whistle {}: {} attached ({} bytes)", whistle_id, item.kind, bytes.size());
+    boost::asio::post(ctx_.io, [this] { pump(); });
+    return true;
   }
 
  private:

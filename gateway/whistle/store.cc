@@ -396,6 +396,42 @@ void Store::escalate(const std::string& id, int new_level, int new_escalation,
   }
 }
 
+bool Store::amend(const std::string& id, const std::function<std::vector<Outgoing>(WhistleRow& row)>& fn) {
+  std::lock_guard lock(mu_);
+  exec("BEGIN IMMEDIATE");
+  try {
+    std::optional<WhistleRow> found;
+    {
+      std::string sql = std::string("SELECT ") + kWhistleCols + " FROM whistles WHERE id = ?1";
+      Stmt s(db_, sql.c_str());
+      s.bind(1, id);
+      if (s.step()) found = readRow(s);
+    }
+    if (!found) {
+      exec("ROLLBACK");
+      return false;
+    }
+    WhistleRow& row = *found;
+    std::vector<Outgoing> outgoing = fn(row);
+    Stmt w(db_, "UPDATE whistles SET doc = ?2 WHERE id = ?1");
+    w.bind(1, id).bind(2, row.doc);
+    w.run();
+    Stmt o(db_,
+           "INSERT INTO outgoing (whistle_id, destination, escalation, level, topic, payload)"
+           " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    for (const auto& out : outgoing) {
+      o.bind(1, id).bind(2, out.destination).bind(3, row.escalation).bind(4, out.level);
+      o.bind(5, out.topic).bindBlob(6, out.payload);
+      o.run();
+    }
+    exec("COMMIT");
+    return true;
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
 std::optional<std::string> Store::openForKey(const std::string& key) {
   std::lock_guard lock(mu_);
   Stmt s(db_, "SELECT id FROM whistles WHERE incident_key = ?1 AND key_open = 1 LIMIT 1");

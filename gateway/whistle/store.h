@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -96,6 +97,11 @@ class Store {
                 int64_t deadline_ms, const std::vector<Outgoing>& outgoing);
 
   // The open whistle raised for `incident_key`, if any; clear() forgets it.
+  // Amends a stored whistle in one transaction: `fn` may change row.doc and
+  // returns publishes to queue for it (at the whistle's current escalation).
+  // False when there is no such whistle.
+  bool amend(const std::string& id, const std::function<std::vector<Outgoing>(WhistleRow& row)>& fn);
+
   std::optional<std::string> openForKey(const std::string& key);
   void clearKey(const std::string& key);
 

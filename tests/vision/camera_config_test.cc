@@ -94,6 +94,43 @@ TEST(CameraConfigTest, UrlSourceNeedsAUrlAndTyposAreReported) {
   EXPECT_NE(messages(r).find("ofline_after"), std::string::npos) << messages(r);
 }
 
+TEST(CameraConfigTest, SeparateDetectAndRecordStreams) {
+  const auto cam = [](const std::string& keys) {
+    return loadConfigString(std::string(kBase) + "cameras:\n  - id: c1\n    source: url\n" + keys);
+  };
+  // One stream for both.
+  LoadResult one = cam("    url: rtsp://nvr/ch1/main\n");
+  ASSERT_TRUE(one.ok()) << messages(one);
+  EXPECT_EQ(one.config->cameras[0].analysisUrl(), "rtsp://nvr/ch1/main");
+  EXPECT_EQ(one.config->cameras[0].recordUrl(), "");
+  // url is the main stream when a sub-stream is analysed.
+  LoadResult sub = cam("    url: rtsp://nvr/ch1/main\n    detect_url: rtsp://nvr/ch1/sub\n");
+  ASSERT_TRUE(sub.ok()) << messages(sub);
+  EXPECT_EQ(sub.config->cameras[0].analysisUrl(), "rtsp://nvr/ch1/sub");
+  EXPECT_EQ(sub.config->cameras[0].recordUrl(), "rtsp://nvr/ch1/main");
+  LoadResult both = cam("    detect_url: rtsp://nvr/ch1/sub\n    record_url: rtsp://nvr/ch1/main\n");
+  ASSERT_TRUE(both.ok()) << messages(both);
+  EXPECT_EQ(both.config->cameras[0].analysisUrl(), "rtsp://nvr/ch1/sub");
+  EXPECT_EQ(both.config->cameras[0].recordUrl(), "rtsp://nvr/ch1/main");
+  LoadResult rec = cam("    url: rtsp://nvr/ch1/sub\n    record_url: rtsp://nvr/ch1/main\n");
+  ASSERT_TRUE(rec.ok()) << messages(rec);
+  EXPECT_EQ(rec.config->cameras[0].analysisUrl(), "rtsp://nvr/ch1/sub");
+  EXPECT_EQ(rec.config->cameras[0].recordUrl(), "rtsp://nvr/ch1/main");
+  // Mistakes say what to do.
+  LoadResult lone = cam("    detect_url: rtsp://nvr/ch1/sub\n");
+  ASSERT_FALSE(lone.ok());
+  EXPECT_NE(messages(lone).find("cameras[0].detect_url: a sub-stream for detection needs the main stream too"),
+            std::string::npos)
+      << messages(lone);
+  LoadResult three = cam("    url: a\n    detect_url: b\n    record_url: c\n");
+  ASSERT_FALSE(three.ok());
+  EXPECT_NE(messages(three).find("cameras[0].url: not used"), std::string::npos) << messages(three);
+  LoadResult mqtt = loadConfigString(std::string(kBase) + "cameras:\n  - id: c1\n    record_url: rtsp://x\n");
+  ASSERT_FALSE(mqtt.ok());
+  EXPECT_NE(messages(mqtt).find("cameras[0].record_url: only used with source: url"), std::string::npos)
+      << messages(mqtt);
+}
+
 TEST(CameraConfigTest, CameraIdsMustNotCollideWithDevices) {
   LoadResult r = loadConfigString(std::string(kBase) +
                                   "devices:\n  - {id: gate, kind: access}\ncameras:\n  - id: gate\n");
@@ -159,6 +196,20 @@ TEST(CameraConfigTest, VisionSectionSetsEvidenceRetention) {
   EXPECT_EQ(r.config->vision.evidence_max_bytes, 10LL << 30);
   EXPECT_DOUBLE_EQ(r.config->vision.clip_pre_s, 3);
   EXPECT_DOUBLE_EQ(r.config->vision.clip_post_s, 8);
+  EXPECT_EQ(r.config->vision.clip_format, "mp4");
+  EXPECT_EQ(r.config->vision.clip_crf, 27);
+}
+
+TEST(CameraConfigTest, ClipFormatIsMp4OrAviAndItsQualityBounded) {
+  LoadResult avi = loadConfigString(std::string(kBase) + "vision: {clip_format: avi, clip_crf: 20}\n");
+  ASSERT_TRUE(avi.ok()) << messages(avi);
+  EXPECT_EQ(avi.config->vision.clip_format, "avi");
+  EXPECT_EQ(avi.config->vision.clip_crf, 20);
+  LoadResult bad = loadConfigString(std::string(kBase) + "vision:\n  clip_format: mkv\n  clip_crf: 60\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(messages(bad).find("clip_format"), std::string::npos) << messages(bad);
+  EXPECT_NE(messages(bad).find("mkv"), std::string::npos) << messages(bad);
+  EXPECT_NE(messages(bad).find("clip_crf"), std::string::npos) << messages(bad);
 }
 
 }  // namespace

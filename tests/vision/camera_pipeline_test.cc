@@ -127,7 +127,9 @@ TEST(CameraPipelineTest, DropsUnderStrongShakeAreFoundOnTheirFloors) {
   ASSERT_FALSE(scene.shake.empty());
   TempDir dir;
   const config::Config cfg = configFor(scene, dir);
-  CameraPipeline p(cfg, cfg.cameras[0], {false, 24u << 20, 0});
+  PipelineOptions options;
+  options.evidence = false;
+  CameraPipeline p(cfg, cfg.cameras[0], options);
   const auto findings = run(scene, cfg, &p);
   ASSERT_EQ(findings.size(), scene.events.size());
   for (size_t i = 0; i < findings.size(); ++i) {

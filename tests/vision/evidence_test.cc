@@ -1,7 +1,9 @@
 // Camera evidence: the frame ring's time and size limits, MJPEG AVI clips read
-// back by OpenCV and checked byte for byte, snapshot overlays, and retention
+// back by OpenCV and checked byte for byte, MP4 (H.264) clips read back by
+// OpenCV through FFmpeg, snapshot overlays, and retention
 // of the evidence directory by size.
 #include "vision/evidence/evidence.h"
+#include "vision/evidence/mp4.h"
 
 #include <gtest/gtest.h>
 
@@ -364,6 +366,108 @@ TEST_F(MjpegAvi, ReportsAnUnwritableDestination) {
 
 cv::Vec3b pixel(const cv::Mat& img, cv::Point p) {
   return img.at<cv::Vec3b>(p);
+}
+
+// ---------------------------------------------------------------------------
+// MP4 (H.264) clips
+
+// The top-level boxes of an MP4, in order.
+std::vector<std::string> mp4Boxes(const std::string& f) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos + 8 <= f.size()) {
+    uint64_t size = (static_cast<uint64_t>(static_cast<unsigned char>(f[pos])) << 24) |
+                    (static_cast<uint64_t>(static_cast<unsigned char>(f[pos + 1])) << 16) |
+                    (static_cast<uint64_t>(static_cast<unsigned char>(f[pos + 2])) << 8) |
+                    static_cast<uint64_t>(static_cast<unsigned char>(f[pos + 3]));
+    out.push_back(f.substr(pos + 4, 4));
+    if (size < 8) break;
+    pos += size;
+  }
+  return out;
+}
+
+using Mp4Clip = MjpegAvi;  // same 20 frames, 320x240, levels 9 apart, at 15 fps
+
+TEST_F(Mp4Clip, OpenCvReadsEveryFrameInOrderAtItsSizeAsH264) {
+  ASSERT_FALSE(h264EncoderName().empty()) << "FFmpeg offers no H.264 encoder";
+  const std::string path = dir_.file("clip.mp4");
+  std::string error;
+  ASSERT_TRUE(writeMp4(path, frames_, Mp4Options{}, &error)) << error;
+  cv::VideoCapture cap;
+  ASSERT_TRUE(cap.open(path, cv::CAP_FFMPEG));
+  const int fourcc = static_cast<int>(cap.get(cv::CAP_PROP_FOURCC));
+  const std::string cc{static_cast<char>(fourcc & 0xFF), static_cast<char>((fourcc >> 8) & 0xFF),
+                       static_cast<char>((fourcc >> 16) & 0xFF), static_cast<char>((fourcc >> 24) & 0xFF)};
+  EXPECT_TRUE(cc == "avc1" || cc == "h264" || cc == "H264") << cc;
+  const std::vector<cv::Mat> got = readAllFrames(&cap);
+  ASSERT_EQ(got.size(), 20u);
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].size(), size_) << i;
+    EXPECT_NEAR(meanLevel(got[i]), levels_[i], 4.0) << "frame " << i;
+  }
+  EXPECT_FALSE(fs::exists(path + ".tmp"));
+}
+
+TEST_F(Mp4Clip, MovieHeaderComesBeforeTheMediaSoABrowserCanStartPlaying) {
+  const std::string path = dir_.file("clip.mp4");
+  std::string error;
+  ASSERT_TRUE(writeMp4(path, frames_, Mp4Options{}, &error)) << error;
+  const std::vector<std::string> boxes = mp4Boxes(testing::readFile(path));
+  ASSERT_FALSE(boxes.empty());
+  EXPECT_EQ(boxes.front(), "ftyp");
+  const auto moov = std::find(boxes.begin(), boxes.end(), "moov");
+  const auto mdat = std::find(boxes.begin(), boxes.end(), "mdat");
+  ASSERT_NE(moov, boxes.end());
+  ASSERT_NE(mdat, boxes.end());
+  EXPECT_LT(moov - boxes.begin(), mdat - boxes.begin());
+  EXPECT_NE(testing::readFile(path).find("avc1"), std::string::npos);  // H.264 sample entry
+}
+
+TEST_F(Mp4Clip, FrameTimesBecomePresentationTimes) {
+  // A camera that stalls for a second in the middle: the clip keeps the pause.
+  std::vector<EncodedFrame> frames = frames_;
+  for (size_t i = 10; i < frames.size(); ++i) frames[i].t += 1.0;
+  const std::string path = dir_.file("clip.mp4");
+  std::string error;
+  ASSERT_TRUE(writeMp4(path, frames, Mp4Options{}, &error)) << error;
+  cv::VideoCapture cap;
+  ASSERT_TRUE(cap.open(path, cv::CAP_FFMPEG));
+  std::vector<double> ms;
+  cv::Mat frame;
+  while (cap.read(frame)) ms.push_back(cap.get(cv::CAP_PROP_POS_MSEC));
+  ASSERT_EQ(ms.size(), 20u);
+  EXPECT_NEAR(ms[9] - ms[0], 9 * 1000.0 / 15, 2.0);
+  EXPECT_NEAR(ms[10] - ms[9], 1000.0 + 1000.0 / 15, 2.0);
+  EXPECT_NEAR(ms[19] - ms[10], 9 * 1000.0 / 15, 2.0);
+}
+
+TEST_F(Mp4Clip, UndecodableFramesAreSkippedAndOddSidesCroppedToEven) {
+  std::vector<EncodedFrame> frames;
+  for (int i = 0; i < 8; ++i) {
+    frames.push_back({i / 10.0, std::make_shared<const std::string>(encodeJpeg(syntheticFrame(i, {321, 241})))});
+  }
+  frames[3].jpeg = std::make_shared<const std::string>("\xFF\xD8 not really a JPEG");
+  const std::string path = dir_.file("odd.mp4");
+  std::string error;
+  ASSERT_TRUE(writeMp4(path, frames, Mp4Options{}, &error)) << error;
+  cv::VideoCapture cap;
+  ASSERT_TRUE(cap.open(path, cv::CAP_FFMPEG));
+  const std::vector<cv::Mat> got = readAllFrames(&cap);
+  ASSERT_EQ(got.size(), 7u);
+  EXPECT_EQ(got[0].size(), cv::Size(320, 240));
+}
+
+TEST_F(Mp4Clip, NothingDecodableOrNowhereToWriteFailsAndLeavesNoFile) {
+  std::vector<EncodedFrame> junk = {{0, std::make_shared<const std::string>("junk")},
+                                    {0.1, std::make_shared<const std::string>("more junk")}};
+  std::string error;
+  EXPECT_FALSE(writeMp4(dir_.file("junk.mp4"), junk, Mp4Options{}, &error));
+  EXPECT_NE(error.find("decoded"), std::string::npos) << error;
+  EXPECT_FALSE(writeMp4(dir_.file("none.mp4"), {}, Mp4Options{}, &error));
+  EXPECT_FALSE(writeMp4(dir_.file("no/such/dir/clip.mp4"), frames_, Mp4Options{}, &error));
+  EXPECT_FALSE(error.empty());
+  EXPECT_TRUE(dirEntries().empty());
 }
 
 TEST(Snapshot, DrawsTheOverlayOnAFrameOfTheSameSize) {

@@ -224,6 +224,81 @@ TEST_F(QueueTest, ReportWithPhotoPublishesEvidenceBeforeTheWhistle) {
   EXPECT_EQ(w["evidence"][0]["bytes"], jpeg.size());
 }
 
+TEST_F(QueueTest, EvidenceAttachedLaterIsPublishedThenAnnouncedAndListedInEscalations) {
+  auto r = ctx_.incidents->raise(incident("door_held_open", Level::kPriority));
+  settle();
+  uplink_->confirmAll();
+  settle();
+  const std::string clip = dir_.write("clip.mp4", std::string("\0\0\0\x18" "ftypisom", 12) + "clip body");
+  std::string error;
+  ASSERT_TRUE(ctx_.incidents->attach(r.whistle_id, {"clip", "video/mp4", clip, ""}, {{"frames", 250}}, &error))
+      << error;
+  settle();
+  ASSERT_EQ(uplink_->sent.size(), 2u);
+  // The bytes first, on the whistle's next evidence topic (it had none, so the first one).
+  EXPECT_EQ(uplink_->sent[0].msg.topic, "grid/s1/evidence/" + r.whistle_id);
+  EXPECT_EQ(uplink_->sent[0].msg.payload, testing::readFile(clip));
+  // Then the notice the platform matches by whistle id.
+  EXPECT_EQ(uplink_->sent[1].msg.topic, "grid/s1/evidence_added/" + r.whistle_id);
+  json n = json::parse(uplink_->sent[1].msg.payload);
+  EXPECT_EQ(n["schema"], "shaobing.evidence/1");
+  EXPECT_EQ(n["whistle_id"], r.whistle_id);
+  EXPECT_EQ(n["type"], "door_held_open");
+  EXPECT_EQ(n["level"], "priority");
+  EXPECT_EQ(n["escalation"], 0);
+  EXPECT_EQ(n["evidence"]["kind"], "clip");
+  EXPECT_EQ(n["evidence"]["content_type"], "video/mp4");
+  EXPECT_EQ(n["evidence"]["sha256"], sha256Hex(testing::readFile(clip)));
+  EXPECT_EQ(n["evidence"]["bytes"], testing::readFile(clip).size());
+  EXPECT_EQ(n["evidence"]["topic"], "grid/s1/evidence/" + r.whistle_id);
+  EXPECT_EQ(n["evidence"]["frames"], 250);
+  uplink_->confirmAll();
+  settle();
+  // An escalation republishes the whistle with the clip in its evidence.
+  clock_.advance(std::chrono::seconds(61));
+  io_.restart();
+  io_.run_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(uplink_->sent.size(), 1u);
+  json w = json::parse(uplink_->sent[0].msg.payload);
+  EXPECT_EQ(w["escalation"], 1);
+  ASSERT_EQ(w["evidence"].size(), 1u);
+  EXPECT_EQ(w["evidence"][0], n["evidence"]);
+  EXPECT_EQ(counters_.snapshot()["whistle.evidence_attached"], 1);
+}
+
+TEST_F(QueueTest, SecondEvidenceGetsTheNextNumberedTopic) {
+  std::string jpeg = std::string("\xFF\xD8\xFF\xE0", 4) + "photo";
+  Incident inc = incident("door_forced");
+  inc.evidence.push_back({"snapshot", "image/jpeg", "", jpeg});
+  auto r = ctx_.incidents->raise(std::move(inc));
+  for (int i = 0; i < 5; ++i) {  // evidence, grid and police, two at a time
+    settle();
+    uplink_->confirmAll();
+  }
+  settle();
+  ASSERT_TRUE(uplink_->sent.empty());
+  std::string error;
+  ASSERT_TRUE(ctx_.incidents->attach(r.whistle_id, {"clip", "video/mp4", "", "bytes of a clip"}, {}, &error)) << error;
+  settle();
+  ASSERT_GE(uplink_->sent.size(), 2u);
+  EXPECT_EQ(uplink_->sent[0].msg.topic, "grid/s1/evidence/" + r.whistle_id + "/1");
+  EXPECT_EQ(uplink_->sent[0].msg.payload, "bytes of a clip");
+}
+
+TEST_F(QueueTest, EvidenceForAnUnknownWhistleOrAMissingFileIsRefusedWithAReason) {
+  std::string error;
+  EXPECT_FALSE(ctx_.incidents->attach("w-nope", {"clip", "video/mp4", "", "x"}, {}, &error));
+  EXPECT_NE(error.find("w-nope"), std::string::npos) << error;
+  auto r = ctx_.incidents->raise(incident("door_forced"));
+  EXPECT_FALSE(ctx_.incidents->attach(r.whistle_id, {"clip", "video/mp4", dir_.file("gone.mp4"), ""}, {}, &error));
+  EXPECT_NE(error.find("gone.mp4"), std::string::npos) << error;
+  EXPECT_EQ(counters_.snapshot()["whistle.evidence_errors"], 2);
+  settle();
+  uplink_->confirmAll();
+  settle();
+  for (const auto& m : uplink_->confirmed) EXPECT_EQ(m.topic.find("evidence"), std::string::npos) << m.topic;
+}
+
 TEST_F(QueueTest, BadReportsAreCountedAndRaiseNothing) {
   local_->deliver("shaobing/s1/in/report/x", "not json");
   local_->deliver("shaobing/s1/in/report/x", R"({"level":"urgent","text":"a"})");

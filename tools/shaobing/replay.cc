@@ -82,9 +82,11 @@ int runReplay(const ReplayArgs& a) {
                a.video.c_str(), index, secs, secs > 0 ? index / secs : 0.0, printed, st.bad_frames,
                st.bad_frames ? ", last: " : "", st.bad_frames ? pipeline.lastError().c_str() : "");
   if (options.evidence) {
-    const auto& ev = pipeline.evidenceStats();
-    std::fprintf(stderr, "  evidence: %ld clip(s) written, %ld clip error(s), %ld snapshot error(s)\n",
-                 ev.clips_written, ev.clip_errors, ev.snapshot_errors);
+    const vision::EvidenceStats ev = pipeline.evidenceStats();
+    const std::string why = pipeline.evidenceError();
+    std::fprintf(stderr, "  evidence: %ld clip(s) written (%ld as AVI instead of MP4), %ld clip error(s), %ld snapshot error(s)%s%s\n",
+                 ev.clips_written, ev.clip_fallbacks, ev.clip_errors, ev.snapshot_errors, why.empty() ? "" : "; last: ",
+                 why.c_str());
   }
   if (const vision::MotionEstimator* motion = pipeline.motion()) {
     const auto& ms = motion->stats();

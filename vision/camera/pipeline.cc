@@ -8,7 +8,7 @@
 namespace shaobing::vision {
 
 CameraPipeline::CameraPipeline(const config::Config& cfg, const config::CameraConfig& camera, PipelineOptions options)
-    : cfg_(cfg), camera_(camera), options_(options), evidence_(cfg.vision, camera.id, options.ring_max_bytes) {}
+    : cfg_(cfg), camera_(camera), options_(options), evidence_(cfg.vision, camera.id, options.ring_max_bytes, options.clip_writer, options.clip_source) {}
 
 CameraPipeline::~CameraPipeline() = default;
 
@@ -106,7 +106,6 @@ std::vector<Finding> CameraPipeline::analyse(CameraFrame& frame) {
   if (options_.evidence) {
     for (auto& f : out) evidence_.document(f);
     evidence_.writeDue(t, false);
-    if (!evidence_.lastError().empty()) last_error_ = evidence_.lastError();
   }
   return out;
 }

@@ -22,6 +22,8 @@ struct PipelineOptions {
   bool evidence = true;               // snapshots and clips under vision.evidence_dir
   size_t ring_max_bytes = 24u << 20;  // encoded frames kept for clips
   int scale_override = 0;             // > 0: detectors analyse at this scale (replay --scale)
+  ClipWriter* clip_writer = nullptr;  // shared clip encoding thread; null: clips written inline
+  std::shared_ptr<ClipSource> clip_source;  // the camera's main stream (record_url); null: the analysed frames
 };
 
 struct PipelineStats {
@@ -49,15 +51,17 @@ class CameraPipeline {
   // (same clock as frame times) with the frames there are.
   void idle(double now);
 
-  void onClip(std::function<void(const std::string&, const std::string&)> fn) { evidence_.onClip(std::move(fn)); }
+  // Each clip once written (or failed), with the clip_ticket of its finding.
+  void onClip(EvidenceRecorder::ClipDone fn) { evidence_.onClip(std::move(fn)); }
 
   bool hasDetectors() const { return !camera_.detectors.empty(); }
   const std::vector<std::unique_ptr<Detector>>& detectors() const { return detectors_; }
   const MotionEstimator* motion() const { return motion_.get(); }
   const PipelineStats& stats() const { return stats_; }
-  const EvidenceStats& evidenceStats() const { return evidence_.stats(); }
+  EvidenceStats evidenceStats() const { return evidence_.stats(); }
+  std::string evidenceError() const { return evidence_.lastError(); }
   size_t memoryBytes() const;
-  // The last problem with a frame or with evidence.
+  // The last problem with a frame.
   const std::string& lastError() const { return last_error_; }
 
  private:

@@ -21,17 +21,33 @@ std::string stamp(double t) {
 
 }  // namespace
 
-EvidenceRecorder::EvidenceRecorder(const config::VisionConfig& vision, std::string camera_id, size_t ring_max_bytes)
+namespace {
+// How long a clip waits for the record stream to catch up with the analysed
+// stream before it is cut with what there is.
+constexpr double kRecordLagS = 3.0;
+}  // namespace
+
+EvidenceRecorder::EvidenceRecorder(const config::VisionConfig& vision, std::string camera_id, size_t ring_max_bytes,
+                                   ClipWriter* writer, std::shared_ptr<ClipSource> clips)
     : vision_(vision),
       camera_id_(std::move(camera_id)),
-      ring_(vision.clip_pre_s + vision.clip_post_s + 1.0, ring_max_bytes) {}
+      writer_(writer),
+      source_(std::move(clips)),
+      format_(source_ ? ClipFormat::kMp4 : parseClipFormat(vision.clip_format)),
+      ring_(source_ ? 2.0 : vision.clip_pre_s + vision.clip_post_s + 1.0, ring_max_bytes) {}
+
+EvidenceRecorder::~EvidenceRecorder() {
+  std::unique_lock<std::mutex> lock(jobs_mu_);
+  jobs_cv_.wait(lock, [&] { return jobs_out_ == 0; });
+}
 
 void EvidenceRecorder::document(Finding& f) {
   whistle::Incident& inc = f.incident;
   const std::string dir = vision_.evidence_dir + "/" + camera_id_;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  const std::string base = dir + "/" + f.evidence_name + "-" + stamp(f.observed_at) + "-" + std::to_string(++sequence_);
+  const long ticket = ++sequence_;
+  const std::string base = dir + "/" + f.evidence_name + "-" + stamp(f.observed_at) + "-" + std::to_string(ticket);
   const EncodedFrame frame = ring_.nearest(f.decided_at);
   const std::string snap = frame.jpeg ? drawSnapshot(*frame.jpeg, f.overlay, vision_.snapshot_quality) : "";
   bool written = false;
@@ -46,13 +62,17 @@ void EvidenceRecorder::document(Finding& f) {
     }
   }
   if (!written) {
-    ++stats_.snapshot_errors;
-    last_error_ = "snapshot of " + base + ": " + (frame.jpeg ? "cannot draw or write it" : "no frame recorded");
+    ++snapshot_errors_;
+    setError("snapshot of " + base + ": " + (frame.jpeg ? "cannot draw or write it" : "no frame recorded"));
   }
-  const std::string clip = base + ".avi";
   const double from = f.observed_at - vision_.clip_pre_s, to = f.decided_at + vision_.clip_post_s;
-  pending_.push_back({from, to, clip});
-  inc.details["clip"] = {{"path", clip}, {"from_s", round3(from)}, {"to_s", round3(to)}, {"content_type", "video/x-msvideo"}};
+  pending_.push_back({from, to, base, ticket});
+  f.clip_ticket = ticket;
+  inc.details["clip"] = {{"path", base + extension(format_)},
+                         {"from_s", round3(from)},
+                         {"to_s", round3(to)},
+                         {"content_type", contentType(format_)},
+                         {"follows", true}};
 }
 
 void EvidenceRecorder::writeDue(double now, bool all) {
@@ -62,22 +82,81 @@ void EvidenceRecorder::writeDue(double now, bool all) {
       keep.push_back(std::move(c));
       continue;
     }
-    auto frames = ring_.between(c.from, c.to);
-    std::string error;
-    whistle::Sha256 sha;
-    const auto observe = [&sha](const char* data, size_t n) { sha.update(data, n); };
-    if (frames.empty() || !writeMjpegAvi(c.path, frames, framesPerSecond(frames, 25), &error, observe)) {
-      ++stats_.clip_errors;
-      last_error_ = "clip " + c.path + ": " + (frames.empty() ? "no frames" : error);
+    ClipWriter::Write write;
+    if (source_) {
+      const double newest = source_->newest();
+      if (!all && !(newest >= c.to) && now < c.to + kRecordLagS) {
+        keep.push_back(std::move(c));
+        continue;
+      }
+      write = [job = source_->cut(c.from, c.to), base = c.base] { return job(base); };
+    } else {
+      Mp4Options mp4;
+      mp4.crf = vision_.clip_crf;
+      write = [frames = ring_.between(c.from, c.to), base = c.base, format = format_, mp4] {
+        return writeClip(frames, base, format, mp4);
+      };
+    }
+    if (writer_ == nullptr) {
+      finished(c.ticket, write());
       continue;
     }
-    ++stats_.clips_written;
-    const std::string hash = sha.hex();
-    std::ofstream(c.path + ".sha256") << hash << "  " << std::filesystem::path(c.path).filename().string() << "\n";
-    if (on_clip_) on_clip_(c.path, hash);
-    enforceRetention(vision_.evidence_dir, static_cast<uint64_t>(vision_.evidence_max_bytes));
+    const long ticket = c.ticket;
+    {
+      std::lock_guard<std::mutex> lock(jobs_mu_);
+      ++jobs_out_;
+    }
+    const bool queued = writer_->submit(std::move(write), [this, ticket](const ClipResult& r) {
+      finished(ticket, r);
+      std::lock_guard<std::mutex> lock(jobs_mu_);
+      --jobs_out_;
+      jobs_cv_.notify_all();
+    });
+    if (!queued) {
+      {
+        std::lock_guard<std::mutex> lock(jobs_mu_);
+        --jobs_out_;
+      }
+      ClipResult r;
+      r.error = "clip " + c.base + ": the clip writer is busy with earlier clips; this one is skipped";
+      finished(ticket, r);
+    }
   }
   pending_ = std::move(keep);
+}
+
+void EvidenceRecorder::finished(long ticket, const ClipResult& r) {
+  if (r.ok) {
+    ++clips_written_;
+    if (!r.error.empty()) {
+      ++clip_fallbacks_;
+      setError(r.error);
+    }
+    enforceRetention(vision_.evidence_dir, static_cast<uint64_t>(vision_.evidence_max_bytes));
+  } else {
+    ++clip_errors_;
+    setError(r.error);
+  }
+  if (on_clip_) on_clip_(ticket, r);
+}
+
+void EvidenceRecorder::setError(std::string e) {
+  std::lock_guard<std::mutex> lock(error_mu_);
+  last_error_ = std::move(e);
+}
+
+EvidenceStats EvidenceRecorder::stats() const {
+  EvidenceStats s;
+  s.clips_written = clips_written_.load();
+  s.clip_errors = clip_errors_.load();
+  s.clip_fallbacks = clip_fallbacks_.load();
+  s.snapshot_errors = snapshot_errors_.load();
+  return s;
+}
+
+std::string EvidenceRecorder::lastError() const {
+  std::lock_guard<std::mutex> lock(error_mu_);
+  return last_error_;
 }
 
 }  // namespace shaobing::vision

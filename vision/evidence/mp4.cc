@@ -1,0 +1,261 @@
+// See mp4.h.
+#include "vision/evidence/mp4.h"
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/error.h>
+#include <libavutil/log.h>
+#include <libavutil/opt.h>
+#include <libswscale/swscale.h>
+}
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+
+namespace shaobing::vision {
+namespace {
+
+std::string avError(int code) {
+  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
+  av_strerror(code, buf, sizeof buf);
+  return buf;
+}
+
+// FFmpeg logs to stderr at "info" by default (x264 prints its statistics
+// per clip); the daemon's log has what matters.
+void quietFfmpeg() {
+  static std::once_flag once;
+  std::call_once(once, [] { av_log_set_level(AV_LOG_ERROR); });
+}
+
+const AVCodec* findH264Encoder() {
+  for (const char* name : {"libx264", "libopenh264"}) {
+    if (const AVCodec* c = avcodec_find_encoder_by_name(name)) return c;
+  }
+  return nullptr;
+}
+
+struct OutputDeleter {
+  void operator()(AVFormatContext* oc) const {
+    if (oc == nullptr) return;
+    if (oc->pb != nullptr && !(oc->oformat->flags & AVFMT_NOFILE)) avio_closep(&oc->pb);
+    avformat_free_context(oc);
+  }
+};
+struct CodecDeleter {
+  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
+};
+struct FrameDeleter {
+  void operator()(AVFrame* f) const { av_frame_free(&f); }
+};
+struct PacketDeleter {
+  void operator()(AVPacket* p) const { av_packet_free(&p); }
+};
+struct SwsDeleter {
+  void operator()(SwsContext* s) const { sws_freeContext(s); }
+};
+
+class Encoder {
+ public:
+  bool open(const std::string& path, cv::Size size, double fps, const Mp4Options& o, std::string* error) {
+    const AVCodec* codec = findH264Encoder();
+    if (codec == nullptr) return fail(error, "this FFmpeg has no H.264 encoder (libx264 or libopenh264)");
+    AVFormatContext* raw = nullptr;
+    int rc = avformat_alloc_output_context2(&raw, nullptr, "mp4", path.c_str());
+    if (rc < 0 || raw == nullptr) return fail(error, "cannot set up an MP4 muxer: " + avError(rc));
+    oc_.reset(raw);
+    stream_ = avformat_new_stream(oc_.get(), nullptr);
+    ctx_.reset(avcodec_alloc_context3(codec));
+    if (stream_ == nullptr || !ctx_) return fail(error, "out of memory setting up the encoder");
+    size_ = size;
+    ctx_->width = size.width;
+    ctx_->height = size.height;
+    ctx_->pix_fmt = AV_PIX_FMT_YUV420P;
+    ctx_->time_base = AVRational{1, 1000};
+    const int rate = std::max(1, static_cast<int>(std::lround(fps)));
+    ctx_->framerate = AVRational{rate, 1};
+    ctx_->gop_size = rate * 2;
+    ctx_->max_b_frames = 0;
+    ctx_->thread_count = std::max(1, o.threads);
+    if (oc_->oformat->flags & AVFMT_GLOBALHEADER) ctx_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    if (std::string(codec->name) == "libx264") {
+      av_opt_set(ctx_->priv_data, "preset", o.preset.c_str(), 0);
+      av_opt_set(ctx_->priv_data, "crf", std::to_string(o.crf).c_str(), 0);
+      av_opt_set(ctx_->priv_data, "profile", "main", 0);
+    } else {
+      ctx_->bit_rate = static_cast<int64_t>(size.area()) * 2;  // about 1.8 Mbit/s at 720p
+    }
+    if ((rc = avcodec_open2(ctx_.get(), codec, nullptr)) < 0)
+      return fail(error, std::string("cannot open ") + codec->name + ": " + avError(rc));
+    if ((rc = avcodec_parameters_from_context(stream_->codecpar, ctx_.get())) < 0)
+      return fail(error, "cannot describe the stream: " + avError(rc));
+    stream_->time_base = ctx_->time_base;
+    if ((rc = avio_open(&oc_->pb, path.c_str(), AVIO_FLAG_WRITE)) < 0)
+      return fail(error, "cannot create " + path + ": " + avError(rc));
+    AVDictionary* opts = nullptr;
+    av_dict_set(&opts, "movflags", "+faststart", 0);
+    rc = avformat_write_header(oc_.get(), &opts);
+    av_dict_free(&opts);
+    if (rc < 0) return fail(error, "cannot write the MP4 header: " + avError(rc));
+    frame_.reset(av_frame_alloc());
+    packet_.reset(av_packet_alloc());
+    if (!frame_ || !packet_) return fail(error, "out of memory setting up the encoder");
+    frame_->format = ctx_->pix_fmt;
+    frame_->width = size.width;
+    frame_->height = size.height;
+    if ((rc = av_frame_get_buffer(frame_.get(), 0)) < 0) return fail(error, "cannot allocate a frame: " + avError(rc));
+    return true;
+  }
+
+  // `bgr` of the clip's size; `pts_ms` strictly increasing; `duration_ms` until
+  // the next frame (the MP4 gives the last frame this duration; without it
+  // players drop that frame).
+  bool add(const cv::Mat& bgr, int64_t pts_ms, int64_t duration_ms, std::string* error) {
+    durations_[pts_ms] = duration_ms;
+    int rc = av_frame_make_writable(frame_.get());
+    if (rc < 0) return fail(error, "frame not writable: " + avError(rc));
+    sws_.reset(sws_getCachedContext(sws_.release(), bgr.cols, bgr.rows, AV_PIX_FMT_BGR24, size_.width,
+                                    size_.height, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr, nullptr));
+    if (!sws_) return fail(error, "cannot set up colour conversion");
+    const uint8_t* src[1] = {bgr.data};
+    const int stride[1] = {static_cast<int>(bgr.step[0])};
+    sws_scale(sws_.get(), src, stride, 0, bgr.rows, frame_->data, frame_->linesize);
+    frame_->pts = pts_ms;
+    if ((rc = avcodec_send_frame(ctx_.get(), frame_.get())) < 0) return fail(error, "encoder refused a frame: " + avError(rc));
+    return drain(error);
+  }
+
+  bool finish(std::string* error) {
+    int rc = avcodec_send_frame(ctx_.get(), nullptr);
+    if (rc < 0) return fail(error, "cannot flush the encoder: " + avError(rc));
+    if (!drain(error)) return false;
+    if ((rc = av_write_trailer(oc_.get())) < 0) return fail(error, "cannot finish the MP4: " + avError(rc));
+    if ((rc = avio_closep(&oc_->pb)) < 0) return fail(error, "cannot close the MP4: " + avError(rc));
+    return true;
+  }
+
+ private:
+  bool drain(std::string* error) {
+    for (;;) {
+      int rc = avcodec_receive_packet(ctx_.get(), packet_.get());
+      if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return true;
+      if (rc < 0) return fail(error, "encoder failed: " + avError(rc));
+      auto d = durations_.find(packet_->pts);
+      if (d != durations_.end()) {
+        packet_->duration = d->second;
+        durations_.erase(d);
+      }
+      av_packet_rescale_ts(packet_.get(), ctx_->time_base, stream_->time_base);
+      packet_->stream_index = stream_->index;
+      rc = av_interleaved_write_frame(oc_.get(), packet_.get());
+      if (rc < 0) return fail(error, "cannot write to the MP4: " + avError(rc));
+    }
+  }
+
+  static bool fail(std::string* error, std::string why) {
+    *error = std::move(why);
+    return false;
+  }
+
+  std::unique_ptr<AVFormatContext, OutputDeleter> oc_;
+  std::unique_ptr<AVCodecContext, CodecDeleter> ctx_;
+  std::unique_ptr<AVFrame, FrameDeleter> frame_;
+  std::unique_ptr<AVPacket, PacketDeleter> packet_;
+  std::unique_ptr<SwsContext, SwsDeleter> sws_;
+  AVStream* stream_ = nullptr;
+  cv::Size size_;
+  std::map<int64_t, int64_t> durations_;  // pts → duration (ms) of frames sent, not yet out
+};
+
+cv::Mat decode(const EncodedFrame& f) {
+  if (!f.jpeg || f.jpeg->empty()) return {};
+  try {
+    return cv::imdecode(cv::Mat(1, static_cast<int>(f.jpeg->size()), CV_8UC1, const_cast<char*>(f.jpeg->data())),
+                        cv::IMREAD_COLOR);
+  } catch (const cv::Exception&) {
+    return {};
+  }
+}
+
+}  // namespace
+
+std::string h264EncoderName() {
+  const AVCodec* c = findH264Encoder();
+  return c ? c->name : "";
+}
+
+bool writeMp4(const std::string& path, const std::vector<EncodedFrame>& frames, const Mp4Options& options,
+              std::string* error) {
+  quietFfmpeg();
+  std::string scratch;
+  if (error == nullptr) error = &scratch;
+  error->clear();
+  if (frames.empty()) {
+    *error = "no frames to write";
+    return false;
+  }
+  const std::string tmp = path + ".tmp";
+  Encoder enc;
+  bool opened = false;
+  cv::Size size;
+  double t0 = 0;
+  int64_t last_pts = -1;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const EncodedFrame& f = frames[i];
+    cv::Mat img = decode(f);
+    if (img.empty()) continue;
+    if (!opened) {
+      // H.264 in 4:2:0 needs even sides.
+      double scale = img.cols > options.max_width ? static_cast<double>(options.max_width) / img.cols : 1.0;
+      size = cv::Size(static_cast<int>(img.cols * scale) & ~1, static_cast<int>(img.rows * scale) & ~1);
+      if (size.width < 2 || size.height < 2) {
+        *error = "frames too small to encode";
+        return false;
+      }
+      if (!enc.open(tmp, size, framesPerSecond(frames, 25), options, error)) {
+        std::error_code ec;
+        std::filesystem::remove(tmp, ec);
+        return false;
+      }
+      opened = true;
+      t0 = f.t;
+    }
+    if (img.size() != size) cv::resize(img, img, size, 0, 0, cv::INTER_AREA);
+    int64_t pts = std::llround((f.t - t0) * 1000.0);
+    if (pts <= last_pts) pts = last_pts + 1;
+    // Until the next frame in the ring (decodable or not); the last one lasts
+    // as long as the one before it.
+    int64_t duration = i + 1 < frames.size() ? std::llround((frames[i + 1].t - t0) * 1000.0) - pts
+                                             : (last_pts >= 0 ? pts - last_pts : 40);
+    if (duration < 1) duration = 1;
+    last_pts = pts;
+    if (!enc.add(img, pts, duration, error)) break;
+  }
+  if (!opened) {
+    *error = "none of the " + std::to_string(frames.size()) + " frames could be decoded";
+    return false;
+  }
+  if (!error->empty() || !enc.finish(error)) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    return false;
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    *error = "cannot rename " + tmp + ": " + ec.message();
+    std::filesystem::remove(tmp, ec);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace shaobing::vision
