@@ -14,14 +14,10 @@ extern "C" {
 #include <filesystem>
 #include <vector>
 
+#include "vision/evidence/mp4.h"
+
 namespace shaobing::vision {
 namespace {
-
-std::string avError(int code) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, buf, sizeof buf);
-  return buf;
-}
 
 struct PacketRef {
   double t = 0;
@@ -58,7 +54,7 @@ bool remuxMp4(const std::string& path, const AVCodecParameters* par, AVRational 
   AVFormatContext* oc = nullptr;
   int rc = avformat_alloc_output_context2(&oc, nullptr, "mp4", tmp.c_str());
   if (rc < 0 || oc == nullptr) {
-    *error = "cannot set up an MP4 muxer: " + avError(rc);
+    *error = "cannot set up an MP4 muxer: " + ffmpegError(rc);
     return false;
   }
   bool ok = false;
@@ -79,7 +75,7 @@ bool remuxMp4(const std::string& path, const AVCodecParameters* par, AVRational 
   st->codecpar->codec_tag = 0;
   st->time_base = tb;
   if ((rc = avio_open(&oc->pb, tmp.c_str(), AVIO_FLAG_WRITE)) < 0) {
-    *error = "cannot create " + tmp + ": " + avError(rc);
+    *error = "cannot create " + tmp + ": " + ffmpegError(rc);
     cleanup();
     return false;
   }
@@ -88,7 +84,7 @@ bool remuxMp4(const std::string& path, const AVCodecParameters* par, AVRational 
   rc = avformat_write_header(oc, &opts);
   av_dict_free(&opts);
   if (rc < 0) {
-    *error = "the MP4 muxer refuses this stream (" + std::string(avcodec_get_name(par->codec_id)) + "): " + avError(rc);
+    *error = "the MP4 muxer refuses this stream (" + std::string(avcodec_get_name(par->codec_id)) + "): " + ffmpegError(rc);
     cleanup();
     return false;
   }
@@ -121,13 +117,13 @@ bool remuxMp4(const std::string& path, const AVCodecParameters* par, AVRational 
     rc = av_interleaved_write_frame(oc, p);
     av_packet_free(&p);
     if (rc < 0) {
-      *error = "cannot write to the MP4: " + avError(rc);
+      *error = "cannot write to the MP4: " + ffmpegError(rc);
       cleanup();
       return false;
     }
   }
   if ((rc = av_write_trailer(oc)) < 0) {
-    *error = "cannot finish the MP4: " + avError(rc);
+    *error = "cannot finish the MP4: " + ffmpegError(rc);
     cleanup();
     return false;
   }
@@ -351,7 +347,7 @@ void StreamRecorder::run() {
       if (ic != nullptr) avformat_close_input(&ic);
       if (stopping()) return;
       ++failures_;
-      warn_("record stream " + url_ + ": cannot open (" + avError(rc) + "); retrying in " +
+      warn_("record stream " + url_ + ": cannot open (" + ffmpegError(rc) + "); retrying in " +
             std::to_string(static_cast<int>(backoff)) + " s");
       sleepFor(backoff);
       backoff = std::min(backoff * 2, 30.0);
@@ -402,7 +398,7 @@ void StreamRecorder::run() {
     connected_ = false;
     if (stopping()) return;
     ++failures_;
-    warn_("record stream " + url_ + ": " + (rc == AVERROR_EOF ? std::string("ended") : avError(rc)) + "; reconnecting");
+    warn_("record stream " + url_ + ": " + (rc == AVERROR_EOF ? std::string("ended") : ffmpegError(rc)) + "; reconnecting");
     sleepFor(backoff);
   }
 }

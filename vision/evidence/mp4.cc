@@ -23,12 +23,6 @@ extern "C" {
 namespace shaobing::vision {
 namespace {
 
-std::string avError(int code) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, buf, sizeof buf);
-  return buf;
-}
-
 // FFmpeg logs to stderr at "info" by default (x264 prints its statistics
 // per clip); the daemon's log has what matters.
 void quietFfmpeg() {
@@ -70,7 +64,7 @@ class Encoder {
     if (codec == nullptr) return fail(error, "this FFmpeg has no H.264 encoder (libx264 or libopenh264)");
     AVFormatContext* raw = nullptr;
     int rc = avformat_alloc_output_context2(&raw, nullptr, "mp4", path.c_str());
-    if (rc < 0 || raw == nullptr) return fail(error, "cannot set up an MP4 muxer: " + avError(rc));
+    if (rc < 0 || raw == nullptr) return fail(error, "cannot set up an MP4 muxer: " + ffmpegError(rc));
     oc_.reset(raw);
     stream_ = avformat_new_stream(oc_.get(), nullptr);
     ctx_.reset(avcodec_alloc_context3(codec));
@@ -94,24 +88,24 @@ class Encoder {
       ctx_->bit_rate = static_cast<int64_t>(size.area()) * 2;  // about 1.8 Mbit/s at 720p
     }
     if ((rc = avcodec_open2(ctx_.get(), codec, nullptr)) < 0)
-      return fail(error, std::string("cannot open ") + codec->name + ": " + avError(rc));
+      return fail(error, std::string("cannot open ") + codec->name + ": " + ffmpegError(rc));
     if ((rc = avcodec_parameters_from_context(stream_->codecpar, ctx_.get())) < 0)
-      return fail(error, "cannot describe the stream: " + avError(rc));
+      return fail(error, "cannot describe the stream: " + ffmpegError(rc));
     stream_->time_base = ctx_->time_base;
     if ((rc = avio_open(&oc_->pb, path.c_str(), AVIO_FLAG_WRITE)) < 0)
-      return fail(error, "cannot create " + path + ": " + avError(rc));
+      return fail(error, "cannot create " + path + ": " + ffmpegError(rc));
     AVDictionary* opts = nullptr;
     av_dict_set(&opts, "movflags", "+faststart", 0);
     rc = avformat_write_header(oc_.get(), &opts);
     av_dict_free(&opts);
-    if (rc < 0) return fail(error, "cannot write the MP4 header: " + avError(rc));
+    if (rc < 0) return fail(error, "cannot write the MP4 header: " + ffmpegError(rc));
     frame_.reset(av_frame_alloc());
     packet_.reset(av_packet_alloc());
     if (!frame_ || !packet_) return fail(error, "out of memory setting up the encoder");
     frame_->format = ctx_->pix_fmt;
     frame_->width = size.width;
     frame_->height = size.height;
-    if ((rc = av_frame_get_buffer(frame_.get(), 0)) < 0) return fail(error, "cannot allocate a frame: " + avError(rc));
+    if ((rc = av_frame_get_buffer(frame_.get(), 0)) < 0) return fail(error, "cannot allocate a frame: " + ffmpegError(rc));
     return true;
   }
 
@@ -121,7 +115,7 @@ class Encoder {
   bool add(const cv::Mat& bgr, int64_t pts_ms, int64_t duration_ms, std::string* error) {
     durations_[pts_ms] = duration_ms;
     int rc = av_frame_make_writable(frame_.get());
-    if (rc < 0) return fail(error, "frame not writable: " + avError(rc));
+    if (rc < 0) return fail(error, "frame not writable: " + ffmpegError(rc));
     sws_.reset(sws_getCachedContext(sws_.release(), bgr.cols, bgr.rows, AV_PIX_FMT_BGR24, size_.width,
                                     size_.height, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr, nullptr));
     if (!sws_) return fail(error, "cannot set up colour conversion");
@@ -129,16 +123,16 @@ class Encoder {
     const int stride[1] = {static_cast<int>(bgr.step[0])};
     sws_scale(sws_.get(), src, stride, 0, bgr.rows, frame_->data, frame_->linesize);
     frame_->pts = pts_ms;
-    if ((rc = avcodec_send_frame(ctx_.get(), frame_.get())) < 0) return fail(error, "encoder refused a frame: " + avError(rc));
+    if ((rc = avcodec_send_frame(ctx_.get(), frame_.get())) < 0) return fail(error, "encoder refused a frame: " + ffmpegError(rc));
     return drain(error);
   }
 
   bool finish(std::string* error) {
     int rc = avcodec_send_frame(ctx_.get(), nullptr);
-    if (rc < 0) return fail(error, "cannot flush the encoder: " + avError(rc));
+    if (rc < 0) return fail(error, "cannot flush the encoder: " + ffmpegError(rc));
     if (!drain(error)) return false;
-    if ((rc = av_write_trailer(oc_.get())) < 0) return fail(error, "cannot finish the MP4: " + avError(rc));
-    if ((rc = avio_closep(&oc_->pb)) < 0) return fail(error, "cannot close the MP4: " + avError(rc));
+    if ((rc = av_write_trailer(oc_.get())) < 0) return fail(error, "cannot finish the MP4: " + ffmpegError(rc));
+    if ((rc = avio_closep(&oc_->pb)) < 0) return fail(error, "cannot close the MP4: " + ffmpegError(rc));
     return true;
   }
 
@@ -147,7 +141,7 @@ class Encoder {
     for (;;) {
       int rc = avcodec_receive_packet(ctx_.get(), packet_.get());
       if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return true;
-      if (rc < 0) return fail(error, "encoder failed: " + avError(rc));
+      if (rc < 0) return fail(error, "encoder failed: " + ffmpegError(rc));
       auto d = durations_.find(packet_->pts);
       if (d != durations_.end()) {
         packet_->duration = d->second;
@@ -156,7 +150,7 @@ class Encoder {
       av_packet_rescale_ts(packet_.get(), ctx_->time_base, stream_->time_base);
       packet_->stream_index = stream_->index;
       rc = av_interleaved_write_frame(oc_.get(), packet_.get());
-      if (rc < 0) return fail(error, "cannot write to the MP4: " + avError(rc));
+      if (rc < 0) return fail(error, "cannot write to the MP4: " + ffmpegError(rc));
     }
   }
 
@@ -186,6 +180,12 @@ cv::Mat decode(const EncodedFrame& f) {
 }
 
 }  // namespace
+
+std::string ffmpegError(int code) {
+  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
+  av_strerror(code, buf, sizeof buf);
+  return buf;
+}
 
 std::string h264EncoderName() {
   const AVCodec* c = findH264Encoder();

@@ -18,6 +18,9 @@ struct Mp4Options {
   int max_width = 1920;                // larger frames are scaled down (aspect kept)
 };
 
+// FFmpeg's message for one of its error codes.
+std::string ffmpegError(int code);
+
 // The H.264 encoder this FFmpeg build offers ("libx264", "libopenh264"), or
 // empty when it offers none.
 std::string h264EncoderName();

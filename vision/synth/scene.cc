@@ -248,10 +248,12 @@ nlohmann::json pointsJson(const std::vector<cv::Point2d>& pts) {
   return out;
 }
 
-std::string yamlPoints(const std::vector<cv::Point2d>& pts) {
+std::string yamlPoints(const std::vector<cv::Point2d>& pts, double scale = 1.0) {
   std::ostringstream out;
   out << "[";
-  for (size_t i = 0; i < pts.size(); ++i) out << (i ? ", " : "") << "[" << pts[i].x << ", " << pts[i].y << "]";
+  for (size_t i = 0; i < pts.size(); ++i) {
+    out << (i ? ", " : "") << "[" << pts[i].x * scale << ", " << pts[i].y * scale << "]";
+  }
   out << "]";
   return out.str();
 }
@@ -520,18 +522,18 @@ nlohmann::json groundTruth(const Scene& s, const std::string& camera_id) {
   return gt;
 }
 
-std::string cameraConfigYaml(const Scene& s, const std::string& camera_id) {
+std::string cameraConfigYaml(const Scene& s, const std::string& camera_id, double pixel_scale) {
   const Calibration& c = s.calibration;
   std::ostringstream out;
   out << "cameras:\n"
       << "  - id: " << camera_id << "\n"
       << "    thrown_object:\n"
       << "      calibration:\n"
-      << "        image_points: " << yamlPoints({c.image_points.begin(), c.image_points.end()}) << "\n"
+      << "        image_points: " << yamlPoints({c.image_points.begin(), c.image_points.end()}, pixel_scale) << "\n"
       << "        facade_points_m: " << yamlPoints({c.facade_points_m.begin(), c.facade_points_m.end()}) << "\n"
       << "        floor_height_m: " << c.floor_height_m << "\n"
       << "        floors: " << c.floors << "\n"
-      << "      detect_area: " << yamlPoints(c.detect_area) << "\n";
+      << "      detect_area: " << yamlPoints(c.detect_area, pixel_scale) << "\n";
   return out.str();
 }
 

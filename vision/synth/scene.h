@@ -190,6 +190,8 @@ Scene makeScene(const SceneRecipe& recipe);
 nlohmann::json groundTruth(const Scene& scene, const std::string& camera_id);
 
 // The camera entry an installer would write for this scene (YAML, `cameras:` list).
-std::string cameraConfigYaml(const Scene& scene, const std::string& camera_id);
+// `pixel_scale`: for the scene seen at another resolution (0.5: an NVR's
+// half-size sub-stream).
+std::string cameraConfigYaml(const Scene& scene, const std::string& camera_id, double pixel_scale = 1.0);
 
 }  // namespace shaobing::vision::synth
