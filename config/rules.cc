@@ -96,6 +96,11 @@ void parseIngestAndRules(MapReader& root, Config& cfg) {
     }
   }
   {
+    MapReader s(r.child("ebike_zones"), r.pathOf("ebike_zones"), diag);
+    s.stringList("elevator", rc.elevator_zones);
+    s.stringList("corridor", rc.corridor_zones);
+  }
+  {
     MapReader s(r.child("heartbeat"), r.pathOf("heartbeat"), diag);
     for (const char* kind : {"access", "sensor", "camera"}) {
       s.duration(kind, rc.heartbeat_default_s[kind], 0, 30 * 86400.0);

@@ -45,6 +45,8 @@ struct RulesConfig {
   std::vector<std::string> shed_gates;      // access devices at the shed gates
   DailyWindow theft_night{22 * 60, 6 * 60};
   double theft_window_s = 120;
+  std::vector<std::string> elevator_zones;  // camera zones where an e-bike is ebike_in_elevator
+  std::vector<std::string> corridor_zones;  // ... ebike_in_corridor
   std::map<std::string, double> heartbeat_default_s = {
       {"access", 600}, {"sensor", 900}, {"camera", 300}};
 };

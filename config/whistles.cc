@@ -18,6 +18,7 @@ std::string defaultLevelOf(const std::string& type) {
       {"tailgating", "routine"},           {"restricted_after_hours", "priority"},
       {"resident_inactive", "priority"},   {"device_offline", "routine"},
       {"charging_load_detected", "priority"}, {"reported_hazard", "routine"},
+      {"smoke_alarm", "emergency"},
   };
   auto it = kDefaults.find(type);
   return it == kDefaults.end() ? "routine" : it->second;
@@ -28,7 +29,15 @@ WhistleTypeRule WhistlesConfig::ruleFor(const std::string& type) const {
   WhistleTypeRule rule;
   if (it != types.end()) rule = it->second;
   if (rule.level.empty()) rule.level = defaultLevelOf(type);
-  if (rule.routes.empty()) rule.routes = {"grid"};
+  if (rule.routes.empty()) {
+    // A fire concerns the police and the property management as much as the
+    // grid; routes to destinations a site has not configured are skipped.
+    if (type == "smoke_alarm") {
+      rule.routes = {"grid", "police", "property"};
+    } else {
+      rule.routes = {"grid"};
+    }
+  }
   return rule;
 }
 

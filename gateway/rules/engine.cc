@@ -44,6 +44,7 @@ class Engine : public RuleEngine {
     }
     for (const auto& [key, value] : store_.load("offline.")) offline_.insert(key.substr(8));
     for (const auto& [key, value] : store_.load("inactive.")) inactive_.insert(key.substr(9));
+    for (const auto& [key, value] : store_.load("smoke.")) smoke_.insert(key.substr(6));
   }
 
   void onEvent(const Event& e) override {
@@ -89,8 +90,16 @@ class Engine : public RuleEngine {
       case EventKind::kVehicleLeftZone:
         onVehicleLeft(*dev, e);
         break;
-      default:
+      case EventKind::kSmokeAlarm:
+        onSmoke(*dev, e);
         break;
+      case EventKind::kEbikeDetected:
+        onEbikeSeen(*dev, e);
+        break;
+      case EventKind::kHeartbeat:
+      case EventKind::kContact:
+      case EventKind::kObjectEnteredZone:
+        break;  // liveness only (seen above)
     }
   }
 
@@ -165,6 +174,8 @@ class Engine : public RuleEngine {
             {"incidents", incidents_},
             {"cooled_down", cooled_},
             {"devices_offline", offline_.size()},
+            {"smoke_alarms", smoke_.size()},
+            {"ebikes_seen_elsewhere", ebikes_elsewhere_},
             {"residents_inactive", inactive_.size()}};
   }
 
@@ -318,6 +329,55 @@ class Engine : public RuleEngine {
     }
   }
 
+  // A smoke alarm is an emergency; it is over when the detector says so. What
+  // makes it more urgent goes along: a charging load in the same zone or building.
+  void onSmoke(const config::DeviceConfig& dev, const Event& e) {
+    const std::string key = "smoke:" + dev.id;
+    if (!e.state) {
+      if (smoke_.erase(dev.id)) {
+        store_.erase("smoke." + dev.id);
+        last_raised_.erase(key);  // a new alarm whistles at once
+        sink_.clear(key, "smoke detector reports no alarm");
+      }
+      return;
+    }
+    if (smoke_.insert(dev.id).second) store_.put("smoke." + dev.id, "1");
+    nlohmann::json details = {{"event", "smoke_alarm"}};
+    if (!dev.location.building.empty()) details["building"] = dev.location.building;
+    nlohmann::json nearby = nlohmann::json::array();
+    for (const auto& [socket, c] : charging_) {
+      const config::DeviceConfig* s = cfg_.findDevice(socket);
+      if (s == nullptr || !c.raised) continue;
+      const bool same_zone = !dev.zone.empty() && s->zone == dev.zone;
+      const bool same_building = !dev.location.building.empty() && s->location.building == dev.location.building;
+      if (!same_zone && !same_building) continue;
+      nearby.push_back({{"device", socket},
+                        {"zone", s->zone},
+                        {"watts", c.last_w},
+                        {"charging_s", std::round(secondsBetween(c.since, clock_.steady()))},
+                        {"same", same_zone ? "zone" : "building"}});
+    }
+    if (!nearby.empty()) details["charging_nearby"] = nearby;
+    raise(dev, "smoke_alarm", key, std::move(details), Level::kEmergency);
+  }
+
+  // An e-bike seen by a camera's own analytics: in an elevator or a corridor
+  // zone it is an incident; elsewhere (sheds, gates) it only counts as seen.
+  void onEbikeSeen(const config::DeviceConfig& dev, const Event& e) {
+    const std::string& zone = e.zone.empty() ? dev.zone : e.zone;
+    const auto in = [&](const std::vector<std::string>& zones) {
+      return !zone.empty() && std::find(zones.begin(), zones.end(), zone) != zones.end();
+    };
+    nlohmann::json details = {{"zone", zone}, {"object", e.object.empty() ? "ebike" : e.object}};
+    if (in(rc_.elevator_zones)) {
+      raise(dev, "ebike_in_elevator", "ebike_in_elevator:" + dev.id + ":" + zone, std::move(details));
+    } else if (in(rc_.corridor_zones)) {
+      raise(dev, "ebike_in_corridor", "ebike_in_corridor:" + dev.id + ":" + zone, std::move(details));
+    } else {
+      ++ebikes_elsewhere_;
+    }
+  }
+
   void onVehicleLeft(const config::DeviceConfig& dev, const Event& e) {
     bool shed = std::find(rc_.shed_zones.begin(), rc_.shed_zones.end(), e.zone) != rc_.shed_zones.end();
     if (!shed) return;
@@ -363,8 +423,8 @@ class Engine : public RuleEngine {
   std::map<std::string, int> grants_in_opening_;
   std::map<std::string, Charging> charging_;
   std::deque<PendingTheft> pending_theft_;
-  std::set<std::string> offline_, inactive_;
-  uint64_t events_ = 0, incidents_ = 0, cooled_ = 0;
+  std::set<std::string> offline_, inactive_, smoke_;
+  uint64_t events_ = 0, incidents_ = 0, cooled_ = 0, ebikes_elsewhere_ = 0;
 };
 
 }  // namespace

@@ -21,6 +21,7 @@ namespace {
 
 constexpr const char* kSchema = "shaobing.whistle/1";
 constexpr const char* kEvidenceSchema = "shaobing.evidence/1";
+constexpr const char* kClearedSchema = "shaobing.cleared/1";
 constexpr size_t kMaxReportText = 4000;
 constexpr size_t kMaxPhotoBytes = 8 * 1024 * 1024;
 
@@ -149,10 +150,29 @@ class WhistleQueue final : public Component, public IncidentSink {
     return res;
   }
 
+  // Later incidents with the key whistle anew; the open whistle gets a closing
+  // notice (docs/whistles.md) so the platform and the police learn it is over.
   void clear(const std::string& incident_key, const std::string& reason) override {
     try {
+      const std::optional<std::string> open = store_->openForKey(incident_key);
       store_->clearKey(incident_key);
       log_->info("incident {} cleared: {}", incident_key, reason);
+      if (!open) return;
+      const std::string cleared_at = formatRfc3339(ctx_.clock.now());
+      store_->amend(*open, [&](WhistleRow& row) {
+        const nlohmann::json notice = {{"schema", kClearedSchema},
+                                       {"whistle_id", row.id},
+                                       {"type", row.type},
+                                       {"level", toString(static_cast<Level>(row.level))},
+                                       {"escalation", row.escalation},
+                                       {"incident_key", incident_key},
+                                       {"cleared_at", cleared_at},
+                                       {"reason", reason}};
+        return std::vector<Outgoing>{
+            {"notice", "grid/" + cfg_.site.id + "/cleared/" + row.id, notice.dump(), row.level}};
+      });
+      ctx_.counters.add("whistle.cleared");
+      boost::asio::post(ctx_.io, [this] { pump(); });
     } catch (const std::exception& e) {
       log_->error("cannot clear incident {}: {}", incident_key, e.what());
     }

@@ -65,6 +65,50 @@ TEST_F(IngestIntegrationTest, DoorForcedEventBecomesAnEmergencyWhistleOnTheUplin
   EXPECT_EQ(j["location"]["building"], "3");
 }
 
+TEST_F(IngestIntegrationTest, SmokeAlarmIsAnEmergencyForGridAndPoliceAndItsEndIsAnnounced) {
+  const std::string cfg =
+      minimalConfig("is", local_.port(), dir_.file("state"), "1s",
+                    "uplink:\n  host: 127.0.0.1\n  port: " + std::to_string(uplink_.port()) +
+                        "\n  reconnect_min: 200ms\n  reconnect_max: 1s\n"
+                        "whistles:\n  destinations:\n    police: police/{grid}/alert\n"
+                        "devices:\n"
+                        "  - {id: smoke-b3-2, kind: sensor, grid: g-03, zone: b3-u2, location: {building: \"3\"}}\n");
+  auto d = startDaemon(dir_, cfg);
+  MqttProbe platform(uplink_.uri());
+  platform.subscribe("grid/is/#");
+  platform.subscribe("police/#");
+  ASSERT_TRUE(d->waitForStderr("connected to", 10s));
+  const auto sent = std::chrono::steady_clock::now();
+  pub("shaobing/is/in/sensor/smoke-b3-2", R"({"type":"smoke","alarm":true})");
+  auto w = platform.waitFor("grid/is/whistle/emergency", 10s);
+  ASSERT_TRUE(w) << d->stderrText();
+  const double latency = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+  EXPECT_LT(latency, 2.0);
+  json j = json::parse(w->payload);
+  EXPECT_EQ(j["type"], "smoke_alarm");
+  EXPECT_EQ(j["level"], "emergency");
+  EXPECT_EQ(j["source"]["device"], "smoke-b3-2");
+  auto p = platform.waitFor("police/g-03/alert", 5s);
+  ASSERT_TRUE(p) << d->stderrText();
+  EXPECT_EQ(json::parse(p->payload)["id"], j["id"]);
+  // The alarm repeats: folded, no second whistle.
+  pub("shaobing/is/in/sensor/smoke-b3-2", R"({"type":"smoke","alarm":true})");
+  // The detector reports no alarm: the whistle's end is announced.
+  pub("shaobing/is/in/sensor/smoke-b3-2", R"({"type":"smoke","alarm":false})");
+  const std::string id = j["id"];
+  auto c = platform.waitFor("grid/is/cleared/" + id, 10s);
+  ASSERT_TRUE(c) << d->stderrText();
+  const json n = json::parse(c->payload);
+  EXPECT_EQ(n["schema"], "shaobing.cleared/1");
+  EXPECT_EQ(n["type"], "smoke_alarm");
+  EXPECT_EQ(n["incident_key"], "smoke:smoke-b3-2");
+  EXPECT_EQ(platform.messagesOn("grid/is/whistle/emergency").size(), 1u);
+  // A new alarm after the all-clear whistles anew at once.
+  pub("shaobing/is/in/sensor/smoke-b3-2", R"({"type":"smoke","alarm":true})");
+  ASSERT_TRUE(platform.waitForCount("grid/is/whistle/emergency", 2, 10s)) << d->stderrText();
+  EXPECT_NE(json::parse(platform.messagesOn("grid/is/whistle/emergency")[1].payload)["id"], j["id"]);
+}
+
 TEST_F(IngestIntegrationTest, RepeatedStrangersAtOneDoorRaiseOneWhistle) {
   auto d = startDaemon(dir_, config("ib"));
   MqttProbe platform(uplink_.uri());

@@ -59,6 +59,9 @@ devices:
   - {id: gate-shed, kind: access, heartbeat: 0}
   - {id: socket-1, kind: sensor, zone: corridor-3, heartbeat: 0}
   - {id: cam-shed, kind: camera, heartbeat: 0}
+  - {id: smoke-3, kind: sensor, zone: corridor-3, location: {building: "3"}, heartbeat: 0}
+  - {id: smoke-9, kind: sensor, zone: hall-9, location: {building: "9"}, heartbeat: 0}
+  - {id: cam-lift, kind: camera, zone: lift-3, heartbeat: 0}
 rules:
   cooldown: 10m
   door_held_open: 2m
@@ -68,6 +71,7 @@ rules:
   charging_load: {no_charging_zones: [corridor-3], min_w: 60, max_w: 800, duration: 10m}
   ebike_theft: {shed_zones: [shed], gates: [gate-shed], night: "22:00-06:00", window: 2m}
   heartbeat: {access: 0, sensor: 0, camera: 0}
+  ebike_zones: {elevator: [lift-3], corridor: [corridor-3]}
 )");
   EXPECT_TRUE(r.ok()) << ::testing::PrintToString(r.messages());
   return *r.config;
@@ -314,6 +318,74 @@ TEST_F(RulesTest, EbikeLeavingByDayIsNotSuspected) {
   engine_->onEvent(leftShed(fromUnixMillis(1795334400000)));  // 08:00
   tickFor(3min);
   EXPECT_TRUE(sink_.raised.empty());
+}
+
+Event smoke(const std::string& device, bool alarm) {
+  Event e = ev(EventKind::kSmokeAlarm, device);
+  e.state = alarm;
+  return e;
+}
+
+TEST_F(RulesTest, SmokeAlarmIsAnEmergencyFoldedWhileItLastsAndClearedWhenTheDetectorSaysSo) {
+  engine_->onEvent(smoke("smoke-9", true));
+  ASSERT_EQ(sink_.types(), std::vector<std::string>{"smoke_alarm"});
+  const whistle::Incident& inc = sink_.raised[0];
+  ASSERT_TRUE(inc.level.has_value());
+  EXPECT_EQ(*inc.level, whistle::Level::kEmergency);
+  EXPECT_EQ(inc.incident_key, "smoke:smoke-9");
+  EXPECT_EQ(inc.details["building"], "9");
+  EXPECT_FALSE(inc.details.contains("charging_nearby"));
+  clock_.advance(20s);
+  engine_->onEvent(smoke("smoke-9", true));  // the detector repeats itself
+  EXPECT_EQ(sink_.count("smoke_alarm"), 1u);
+  engine_->onEvent(smoke("smoke-9", false));
+  EXPECT_EQ(sink_.cleared, std::vector<std::string>{"smoke:smoke-9"});
+  engine_->onEvent(smoke("smoke-9", false));  // no alarm again: nothing more to clear
+  EXPECT_EQ(sink_.cleared.size(), 1u);
+  clock_.advance(30s);  // well within the cooldown: a new fire is still whistled
+  engine_->onEvent(smoke("smoke-9", true));
+  EXPECT_EQ(sink_.count("smoke_alarm"), 2u);
+  EXPECT_EQ(engine_->health()["smoke_alarms"], 1);
+}
+
+TEST_F(RulesTest, SmokeAlarmNamesAChargingLoadInTheSameZoneOrBuilding) {
+  Event p = ev(EventKind::kPower, "socket-1");  // zone corridor-3, as smoke-3
+  p.value = 240;
+  engine_->onEvent(p);
+  tickFor(601s);
+  ASSERT_EQ(sink_.count("charging_load_detected"), 1u);
+  engine_->onEvent(smoke("smoke-3", true));
+  const whistle::Incident* inc = sink_.first("smoke_alarm");
+  ASSERT_NE(inc, nullptr);
+  ASSERT_TRUE(inc->details.contains("charging_nearby")) << inc->details.dump();
+  const auto& near = inc->details["charging_nearby"];
+  ASSERT_EQ(near.size(), 1u);
+  EXPECT_EQ(near[0]["device"], "socket-1");
+  EXPECT_EQ(near[0]["same"], "zone");
+  EXPECT_EQ(near[0]["watts"], 240);
+  EXPECT_GE(near[0]["charging_s"].get<double>(), 600);
+}
+
+TEST_F(RulesTest, AnAlarmStillOpenAtRestartIsClearedByTheNextReading) {
+  engine_->onEvent(smoke("smoke-9", true));
+  restart();
+  engine_->onEvent(smoke("smoke-9", false));
+  EXPECT_EQ(sink_.cleared, std::vector<std::string>{"smoke:smoke-9"});
+}
+
+TEST_F(RulesTest, EbikeSeenInAnElevatorOrCorridorZoneIsAnIncidentElsewhereNot) {
+  Event lift = ev(EventKind::kEbikeDetected, "cam-lift");  // the camera's zone: lift-3
+  engine_->onEvent(lift);
+  Event corridor = ev(EventKind::kEbikeDetected, "cam-shed");
+  corridor.zone = "corridor-3";
+  engine_->onEvent(corridor);
+  Event shed = ev(EventKind::kEbikeDetected, "cam-shed");
+  shed.zone = "shed";
+  engine_->onEvent(shed);
+  EXPECT_EQ(sink_.types(), (std::vector<std::string>{"ebike_in_elevator", "ebike_in_corridor"}));
+  EXPECT_EQ(sink_.raised[0].details["zone"], "lift-3");
+  EXPECT_EQ(sink_.raised[1].source, "cam-shed");
+  EXPECT_EQ(engine_->health()["ebikes_seen_elsewhere"], 1);
 }
 
 }  // namespace

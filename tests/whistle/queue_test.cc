@@ -299,6 +299,28 @@ TEST_F(QueueTest, EvidenceForAnUnknownWhistleOrAMissingFileIsRefusedWithAReason)
   for (const auto& m : uplink_->confirmed) EXPECT_EQ(m.topic.find("evidence"), std::string::npos) << m.topic;
 }
 
+TEST_F(QueueTest, ClearingAnOpenIncidentAnnouncesTheEndOfItsWhistle) {
+  Incident inc = incident("device_offline");
+  inc.incident_key = "device_offline:door-1";
+  auto r = ctx_.incidents->raise(std::move(inc));
+  settle();
+  uplink_->confirmAll();
+  settle();
+  ctx_.incidents->clear("device_offline:door-1", "device is back");
+  ctx_.incidents->clear("device_offline:door-1", "device is back");  // nothing open any more
+  ctx_.incidents->clear("never-raised", "x");
+  settle();
+  ASSERT_EQ(uplink_->sent.size(), 1u);
+  EXPECT_EQ(uplink_->sent[0].msg.topic, "grid/s1/cleared/" + r.whistle_id);
+  const json n = json::parse(uplink_->sent[0].msg.payload);
+  EXPECT_EQ(n["schema"], "shaobing.cleared/1");
+  EXPECT_EQ(n["whistle_id"], r.whistle_id);
+  EXPECT_EQ(n["type"], "device_offline");
+  EXPECT_EQ(n["incident_key"], "device_offline:door-1");
+  EXPECT_EQ(n["reason"], "device is back");
+  EXPECT_TRUE(n.contains("cleared_at"));
+}
+
 TEST_F(QueueTest, BadReportsAreCountedAndRaiseNothing) {
   local_->deliver("shaobing/s1/in/report/x", "not json");
   local_->deliver("shaobing/s1/in/report/x", R"({"level":"urgent","text":"a"})");
