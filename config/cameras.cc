@@ -91,6 +91,7 @@ void parseCameras(MapReader& root, Config& cfg) {
     if (!r.valid()) return;
     CameraConfig c;
     c.line = item.Mark().line + 1;
+    c.yaml = YAML::Dump(item);
     if (r.string("id", c.id, Need::kRequired)) {
       if (!isValidId(c.id)) r.error("id", "'" + c.id + "' is not a valid id (letters, digits, - _ .)");
       auto [it, inserted] = seen.emplace(c.id, c.line);

@@ -71,6 +71,7 @@ struct CameraConfig {
   // Detector subtrees by key (thrown_object, ...), in the registry's order.
   std::vector<std::pair<std::string, std::shared_ptr<const DetectorConfig>>> detectors;
   int line = 0;
+  std::string yaml;  // the entry as written (normalised): tells a changed camera on reload
 
   // The stream the detectors analyse (url sources).
   const std::string& analysisUrl() const { return detect_url.empty() ? url : detect_url; }
@@ -95,6 +96,7 @@ struct VisionConfig {
   int snapshot_quality = 90;
   std::string clip_format = "mp4";  // mp4: H.264 a browser plays; avi: the JPEG frames as they came (MJPEG)
   int clip_crf = 27;                // H.264 constant quality of mp4 clips (lower: better, bigger)
+  bool operator==(const VisionConfig&) const = default;
 };
 
 struct Config;

@@ -368,13 +368,25 @@ class Camera {
 class Vision : public Component {
  public:
   Vision(ServiceContext& ctx, const config::Config& cfg)
-      : ctx_(ctx), log_(logger("vision")), rlog_(log_), timer_(ctx.io) {
+      : ctx_(ctx), vision_(cfg.vision), log_(logger("vision")), rlog_(log_), timer_(ctx.io) {
     for (const auto& c : cfg.cameras) cameras_[c.id] = std::make_unique<Camera>(ctx, cfg, c, &clips_);
     prefix_ = cfg.topicPrefix() + "/in/camera/";
     ctx.inbound.add(prefix_ + "+/frame", 0, [this](const mqtt::Message& m) { onFrame(m); });
   }
 
   std::string name() const override { return "vision"; }
+
+  // Cameras and their workers are built once: any change to them or to the
+  // vision section takes effect after a restart (the daemon says so). The
+  // workers keep reading the configuration they were built on.
+  bool reconfigure(const std::shared_ptr<const config::Config>& next) override {
+    if (!(next->vision == vision_) || next->cameras.size() != cameras_.size()) return false;
+    for (const auto& c : next->cameras) {
+      auto it = cameras_.find(c.id);
+      if (it == cameras_.end() || it->second->config().yaml != c.yaml) return false;
+    }
+    return true;
+  }
 
   void start() override {
     for (auto& [id, cam] : cameras_) cam->start();
@@ -436,6 +448,7 @@ class Vision : public Component {
   }
 
   ServiceContext& ctx_;
+  config::VisionConfig vision_;
   std::shared_ptr<spdlog::logger> log_;
   RateLimitedLog rlog_;
   boost::asio::steady_timer timer_;

@@ -28,7 +28,9 @@ struct ServiceContext {
   boost::asio::io_context& io;
   Clock& clock;
   Counters& counters;
-  const config::Config& config;              // the configuration at start
+  // The configuration at start: immutable and alive for the daemon's life. A
+  // reload hands components a new snapshot through reconfigure().
+  const config::Config& config;
   std::shared_ptr<mqtt::Connection> local;   // the community's broker
   mqtt::Router& inbound;                     // subscribe + route local messages
   whistle::IncidentSink* incidents = nullptr;  // set by the whistle queue, built first
@@ -42,9 +44,14 @@ class Component {
   virtual void start() {}
   // Flushes and releases; calls done on the io thread (within ~2 s).
   virtual void stop(std::function<void()> done) { done(); }
-  // A validated new configuration (SIGHUP). Returns false when a change
-  // needs a restart to take effect (logged by the daemon).
-  virtual bool reconfigure(const config::Config& /*cfg*/) { return true; }
+  // A validated new configuration (SIGHUP), on the io thread: an immutable
+  // snapshot the component may keep and read from any of its threads (swap the
+  // pointer under a lock; never the Config in place). Returns false when a
+  // change it sees needs a restart to take effect (logged by the daemon).
+  virtual bool reconfigure(const std::shared_ptr<const config::Config>& next) {
+    (void)next;
+    return true;
+  }
   virtual nlohmann::json health() const { return nlohmann::json::object(); }
 };
 

@@ -27,7 +27,8 @@ constexpr auto kStopBudget = std::chrono::milliseconds(4500);
 class Daemon::Impl {
  public:
   Impl(config::Config cfg, ComponentFactory components)
-      : cfg_(std::move(cfg)),
+      : start_(std::make_shared<const config::Config>(std::move(cfg))),
+        cfg_(start_),
         build_components_(std::move(components)),
         log_(logger("daemon")),
         signals_(io_, SIGTERM, SIGINT, SIGHUP),
@@ -39,14 +40,14 @@ class Daemon::Impl {
 
   int run() {
     std::error_code ec;
-    std::filesystem::create_directories(cfg_.state_dir, ec);
+    std::filesystem::create_directories(cfg_->state_dir, ec);
     if (ec) {
-      log_->error("cannot create state directory {}: {}", cfg_.state_dir, ec.message());
+      log_->error("cannot create state directory {}: {}", cfg_->state_dir, ec.message());
       return 1;
     }
 
     mqtt::Will will{statusTopic(), statusJson("offline"), 1, true};
-    local_ = mqtt::createPahoConnection(io_, cfg_.local_broker, will, "local");
+    local_ = mqtt::createPahoConnection(io_, cfg_->local_broker, will, "local");
     local_->setStateHandler([this](bool up) {
       if (up) {
         publishStatus("online");
@@ -59,9 +60,9 @@ class Daemon::Impl {
       if (router_->dispatch(m) == 0) counters_.add("inbound_unrouted");
     });
     ctx_ = std::make_unique<ServiceContext>(
-        ServiceContext{io_, systemClock(), counters_, cfg_, local_, *router_, nullptr});
+        ServiceContext{io_, systemClock(), counters_, *start_, local_, *router_, nullptr});
     try {
-      components_ = build_components_ ? build_components_(*ctx_, cfg_) : buildCoreComponents(*ctx_, cfg_);
+      components_ = build_components_ ? build_components_(*ctx_, *start_) : buildCoreComponents(*ctx_, *start_);
     } catch (const std::exception& e) {
       log_->error("start-up failed: {}", e.what());
       return 1;
@@ -74,9 +75,9 @@ class Daemon::Impl {
     scheduleHealth();
     startWatchdog();
 
-    log_->info("shaobingd {} started for site '{}' (config {}, state {})", kVersion, cfg_.site.id,
-               cfg_.source_path, cfg_.state_dir);
-    systemd::notifyReady("site " + cfg_.site.id);
+    log_->info("shaobingd {} started for site '{}' (config {}, state {})", kVersion, cfg_->site.id,
+               cfg_->source_path, cfg_->state_dir);
+    systemd::notifyReady("site " + cfg_->site.id);
 
     io_.run();
 
@@ -90,11 +91,11 @@ class Daemon::Impl {
   }
 
  private:
-  std::string statusTopic() const { return cfg_.topicPrefix() + "/status"; }
+  std::string statusTopic() const { return cfg_->topicPrefix() + "/status"; }
 
   std::string statusJson(const std::string& state) const {
     nlohmann::json j = {{"state", state},
-                        {"site", cfg_.site.id},
+                        {"site", cfg_->site.id},
                         {"version", kVersion},
                         {"pid", static_cast<int>(::getpid())},
                         {"at", formatRfc3339(std::chrono::system_clock::now())}};
@@ -109,15 +110,15 @@ class Daemon::Impl {
   nlohmann::json healthJson() const {
     auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_steady_);
     nlohmann::json j;
-    j["site"] = cfg_.site.id;
+    j["site"] = cfg_->site.id;
     j["version"] = kVersion;
     j["pid"] = static_cast<int>(::getpid());
     j["time"] = formatRfc3339(std::chrono::system_clock::now());
     j["started_at"] = formatRfc3339(started_at_);
     j["uptime_s"] = std::round(uptime.count() * 10) / 10;
-    j["config"] = {{"path", cfg_.source_path},
+    j["config"] = {{"path", cfg_->source_path},
                    {"generation", config_generation_},
-                   {"health_interval_s", cfg_.health.interval_s}};
+                   {"health_interval_s", cfg_->health.interval_s}};
     j["connections"]["local"] = mqtt::toJson(local_->stats());
     nlohmann::json comps = nlohmann::json::object();
     for (const auto& c : components_) {
@@ -134,12 +135,12 @@ class Daemon::Impl {
   void publishHealth() {
     if (stopping_) return;
     local_->publish(
-        mqtt::Message{cfg_.topicPrefix() + "/health", healthJson().dump(), 0, false, false, {}});
+        mqtt::Message{cfg_->topicPrefix() + "/health", healthJson().dump(), 0, false, false, {}});
   }
 
   void scheduleHealth() {
     health_timer_.expires_after(
-        std::chrono::milliseconds(static_cast<int64_t>(cfg_.health.interval_s * 1000)));
+        std::chrono::milliseconds(static_cast<int64_t>(cfg_->health.interval_s * 1000)));
     health_timer_.async_wait([this](const boost::system::error_code& e) {
       if (e || stopping_) return;
       publishHealth();
@@ -177,7 +178,7 @@ class Daemon::Impl {
 
   void reload() {
     systemd::notifyReloading();
-    const std::string path = cfg_.source_path;
+    const std::string path = cfg_->source_path;
     log_->info("SIGHUP: reloading {}", path);
     config::LoadResult result = config::loadConfigFile(path);
     if (!result.ok()) {
@@ -190,25 +191,28 @@ class Daemon::Impl {
     }
     config::Config next = std::move(*result.config);
     std::vector<std::string> need_restart;
-    if (next.site.id != cfg_.site.id) need_restart.push_back("site.id");
-    if (next.local_broker.uri() != cfg_.local_broker.uri() ||
-        next.local_broker.client_id != cfg_.local_broker.client_id ||
-        next.local_broker.username != cfg_.local_broker.username) {
+    if (next.site.id != cfg_->site.id) need_restart.push_back("site.id");
+    if (next.local_broker.uri() != cfg_->local_broker.uri() ||
+        next.local_broker.client_id != cfg_->local_broker.client_id ||
+        next.local_broker.username != cfg_->local_broker.username) {
       need_restart.push_back("local_broker");
     }
-    if (next.state_dir != cfg_.state_dir) need_restart.push_back("state_dir");
+    if (next.state_dir != cfg_->state_dir) need_restart.push_back("state_dir");
+    // Keep what needs a restart as it runs now.
+    next.site = cfg_->site;
+    next.local_broker = cfg_->local_broker;
+    next.state_dir = cfg_->state_dir;
+    // A new immutable snapshot: components swap to it; threads still reading
+    // the previous one keep it alive until they let go.
+    auto snapshot = std::make_shared<const config::Config>(std::move(next));
     for (auto& c : components_) {
-      if (!c->reconfigure(next)) need_restart.push_back(c->name());
+      if (!c->reconfigure(snapshot)) need_restart.push_back(c->name());
     }
     for (const auto& what : need_restart) {
       log_->warn("reload: changes to {} take effect after a restart", what);
     }
-    // Keep what needs a restart as it runs now.
-    next.site = cfg_.site;
-    next.local_broker = cfg_.local_broker;
-    next.state_dir = cfg_.state_dir;
-    cfg_ = std::move(next);
-    setLogLevel(cfg_.log.level);
+    cfg_ = std::move(snapshot);
+    setLogLevel(cfg_->log.level);
     ++config_generation_;
     counters_.add("config_reloads");
     health_timer_.cancel();
@@ -260,7 +264,10 @@ class Daemon::Impl {
     });
   }
 
-  config::Config cfg_;
+  // The configuration at start: ServiceContext::config and the components are
+  // built on it; never changed, alive for the daemon's life.
+  std::shared_ptr<const config::Config> start_;
+  std::shared_ptr<const config::Config> cfg_;  // the current snapshot (io thread)
   ComponentFactory build_components_;
   std::shared_ptr<spdlog::logger> log_;
   boost::asio::io_context io_;

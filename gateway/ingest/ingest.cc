@@ -36,7 +36,7 @@ class Ingest : public Component {
  public:
   Ingest(ServiceContext& ctx, const config::Config& cfg)
       : ctx_(ctx),
-        cfg_(cfg),
+        cfg_(std::shared_ptr<const config::Config>(), &cfg),  // not owned: the daemon keeps it
         log_(logger("ingest")),
         bad_input_(log_),
         null_sink_(ctx.counters),
@@ -55,7 +55,7 @@ class Ingest : public Component {
       log_->warn("no whistle queue: incidents are counted but not forwarded");
       sink = &null_sink_;
     }
-    engine_ = rules::createRuleEngine(cfg_, *sink, ctx.clock, *journal_);
+    engine_ = rules::createRuleEngine(cfg, *sink, ctx.clock, *journal_);
     const std::string base = cfg.topicPrefix() + "/in/";
     prefix_ = base;
     for (const char* filter : {"access/+", "sensor/+", "camera/+/event"}) {
@@ -64,6 +64,23 @@ class Ingest : public Component {
   }
 
   std::string name() const override { return "ingest"; }
+
+  // Devices, limits and rules follow the new snapshot at once. The Paho thread
+  // reads the snapshot under a lock and keeps what it took until it is done.
+  bool reconfigure(const std::shared_ptr<const config::Config>& next) override {
+    for (const auto& d : next->devices) {
+      if (!d.driver.empty() && !drivers_.count(d.driver)) {
+        log_->error("reload: device {}: unknown driver '{}'; devices and rules not changed", d.id, d.driver);
+        return false;
+      }
+    }
+    {
+      std::lock_guard<std::mutex> lock(cfg_mu_);
+      cfg_ = next;
+    }
+    engine_->reconfigure(next);
+    return true;
+  }
 
   void start() override {
     auto rows = journal_->pending();
@@ -92,8 +109,9 @@ class Ingest : public Component {
   // Paho's thread: journal, then hand over. PUBACK follows our return.
   void onMessage(const mqtt::Message& m) {
     int64_t now_ms = toUnixMillis(ctx_.clock.now());
-    if (static_cast<long long>(m.payload.size()) > cfg_.ingest.max_payload_bytes) {
-      reject(driverFor(m.topic), drivers::Reject::kTooLarge, m.topic,
+    const std::shared_ptr<const config::Config> cfg = config();
+    if (static_cast<long long>(m.payload.size()) > cfg->ingest.max_payload_bytes) {
+      reject(driverFor(*cfg, m.topic), drivers::Reject::kTooLarge, m.topic,
              std::to_string(m.payload.size()) + " bytes");
       return;
     }
@@ -125,10 +143,15 @@ class Ingest : public Component {
     return !device.empty();
   }
 
-  std::string driverFor(const std::string& topic) const {
+  std::shared_ptr<const config::Config> config() const {
+    std::lock_guard<std::mutex> lock(cfg_mu_);
+    return cfg_;
+  }
+
+  std::string driverFor(const config::Config& cfg, const std::string& topic) const {
     std::string family, device;
     parseTopic(topic, family, device);
-    if (const auto* d = cfg_.findDevice(device); d && !d->driver.empty()) return d->driver;
+    if (const auto* d = cfg.findDevice(device); d && !d->driver.empty()) return d->driver;
     if (family == "sensor") return "shaobing-sensor-v1";
     if (family == "camera") return "shaobing-camera-event-v1";
     return "shaobing-access-v1";
@@ -147,13 +170,14 @@ class Ingest : public Component {
       processed_.push_back(id);
       scheduleFlush();
     }
+    const std::shared_ptr<const config::Config> cfg = config();
     std::string family, device;
-    std::string driver_name = driverFor(topic);
+    std::string driver_name = driverFor(*cfg, topic);
     if (!parseTopic(topic, family, device)) {
       reject(driver_name, drivers::Reject::kUnknownDevice, topic, "unexpected topic");
       return;
     }
-    const config::DeviceConfig* dev = cfg_.findDevice(device);
+    const config::DeviceConfig* dev = cfg->findDevice(device);
     if (dev == nullptr) {
       reject(driver_name, drivers::Reject::kUnknownDevice, topic, "device '" + device + "' is not configured");
       return;
@@ -167,7 +191,7 @@ class Ingest : public Component {
     for (const auto& e : r.events) {
       if (e.at) {
         double skew = std::abs(std::chrono::duration<double>(*e.at - received).count());
-        if (skew > cfg_.ingest.max_clock_skew_s) {
+        if (skew > cfg->ingest.max_clock_skew_s) {
           reject(driver_name, drivers::Reject::kBadTimestamp, topic,
                  "timestamp " + formatRfc3339(*e.at) + " is " + std::to_string(static_cast<int64_t>(skew)) +
                      " s from the receive time");
@@ -204,7 +228,8 @@ class Ingest : public Component {
   }
 
   ServiceContext& ctx_;
-  const config::Config& cfg_;
+  mutable std::mutex cfg_mu_;
+  std::shared_ptr<const config::Config> cfg_;  // the current snapshot
   std::shared_ptr<spdlog::logger> log_;
   RateLimitedLog bad_input_;
   NullSink null_sink_;

@@ -31,25 +31,29 @@ int minuteOfDay(SystemTime t) {
 class Engine : public RuleEngine {
  public:
   Engine(const config::Config& cfg, whistle::IncidentSink& sink, Clock& clock, StateStore& store)
-      : cfg_(cfg), rc_(cfg.rules), sink_(sink), clock_(clock), store_(store), log_(logger("rules")) {
+      : cfg_(std::shared_ptr<const config::Config>(), &cfg),
+        rc_(&cfg.rules),
+        sink_(sink),
+        clock_(clock),
+        store_(store),
+        log_(logger("rules")) {
     restore("seen.device.", device_seen_);
     restore("seen.resident.", resident_seen_);
-    // A device or resident never seen counts from now: no alarm for
-    // things that were installed while the gateway was down.
-    for (const auto& d : cfg_.devices) {
-      if (!device_seen_.count(d.id)) device_seen_[d.id] = clock_.steady();
-    }
-    for (const auto& r : rc_.residents) {
-      if (!resident_seen_.count(r.id)) markResidentSeen(r.id);
-    }
+    countFromNow();
     for (const auto& [key, value] : store_.load("offline.")) offline_.insert(key.substr(8));
     for (const auto& [key, value] : store_.load("inactive.")) inactive_.insert(key.substr(9));
     for (const auto& [key, value] : store_.load("smoke.")) smoke_.insert(key.substr(6));
   }
 
+  void reconfigure(std::shared_ptr<const config::Config> next) override {
+    cfg_ = std::move(next);
+    rc_ = &cfg_->rules;
+    countFromNow();
+  }
+
   void onEvent(const Event& e) override {
     ++events_;
-    const config::DeviceConfig* dev = cfg_.findDevice(e.device);
+    const config::DeviceConfig* dev = cfg_->findDevice(e.device);
     if (dev == nullptr) return;
     markDeviceSeen(*dev);
     switch (e.kind) {
@@ -57,7 +61,7 @@ class Engine : public RuleEngine {
         raise(*dev, "door_forced", "door_forced:" + dev->id, {{"event", "door_forced"}});
         break;
       case EventKind::kDoorHeldOpen:
-        if (e.value >= rc_.door_held_open_s || e.value == 0) {
+        if (e.value >= rc_->door_held_open_s || e.value == 0) {
           raise(*dev, "door_held_open", "door_held_open:" + dev->id, {{"held_s", e.value}});
         }
         break;
@@ -107,15 +111,15 @@ class Engine : public RuleEngine {
     SteadyTime now = clock_.steady();
     // Doors open too long without a closed event.
     for (const auto& [id, since] : door_open_since_) {
-      if (secondsBetween(since, now) >= rc_.door_held_open_s) {
-        if (const auto* dev = cfg_.findDevice(id)) {
+      if (secondsBetween(since, now) >= rc_->door_held_open_s) {
+        if (const auto* dev = cfg_->findDevice(id)) {
           raise(*dev, "door_held_open", "door_held_open:" + id,
                 {{"held_s", std::round(secondsBetween(since, now))}});
         }
       }
     }
     // Devices gone silent.
-    for (const auto& d : cfg_.devices) {
+    for (const auto& d : cfg_->devices) {
       double hb = d.heartbeat_s > 0 ? d.heartbeat_s : defaultHeartbeat(d.kind);
       if (hb <= 0 || offline_.count(d.id)) continue;
       auto it = device_seen_.find(d.id);
@@ -127,12 +131,12 @@ class Engine : public RuleEngine {
       }
     }
     // Watched residents who have not passed a door.
-    for (const auto& r : rc_.residents) {
+    for (const auto& r : rc_->residents) {
       if (inactive_.count(r.id)) continue;
       auto it = resident_seen_.find(r.id);
       if (it == resident_seen_.end()) continue;
       double idle = secondsBetween(it->second, now);
-      if (idle > rc_.resident_inactive_s) {
+      if (idle > rc_->resident_inactive_s) {
         inactive_.insert(r.id);
         store_.put("inactive." + r.id, "1");
         Incident inc;
@@ -146,9 +150,9 @@ class Engine : public RuleEngine {
     }
     // Charging loads sustained long enough.
     for (auto& [id, c] : charging_) {
-      if (!c.raised && secondsBetween(c.since, now) >= rc_.charging_duration_s) {
+      if (!c.raised && secondsBetween(c.since, now) >= rc_->charging_duration_s) {
         c.raised = true;
-        if (const auto* dev = cfg_.findDevice(id)) {
+        if (const auto* dev = cfg_->findDevice(id)) {
           raise(*dev, "charging_load_detected", "charging:" + id,
                 {{"watts", c.last_w}, {"duration_s", std::round(secondsBetween(c.since, now))}},
                 Level::kPriority);
@@ -157,13 +161,13 @@ class Engine : public RuleEngine {
     }
     // Vehicles that left a shed: decide once the window after has passed.
     while (!pending_theft_.empty() &&
-           secondsBetween(pending_theft_.front().at, now) >= rc_.theft_window_s) {
+           secondsBetween(pending_theft_.front().at, now) >= rc_->theft_window_s) {
       PendingTheft p = pending_theft_.front();
       pending_theft_.pop_front();
       if (!anyGateGrantNear(p.at)) {
-        if (const auto* dev = cfg_.findDevice(p.camera)) {
+        if (const auto* dev = cfg_->findDevice(p.camera)) {
           raise(*dev, "ebike_theft_suspected", "ebike_theft:" + p.camera + ":" + p.zone,
-                {{"zone", p.zone}, {"object", p.object}, {"window_s", rc_.theft_window_s}});
+                {{"zone", p.zone}, {"object", p.object}, {"window_s", rc_->theft_window_s}});
         }
       }
     }
@@ -190,9 +194,20 @@ class Engine : public RuleEngine {
     std::string camera, zone, object;
   };
 
+  // A device or resident never seen counts from now: no alarm for things
+  // that were installed while the gateway was down (or added by a reload).
+  void countFromNow() {
+    for (const auto& d : cfg_->devices) {
+      if (!device_seen_.count(d.id)) device_seen_[d.id] = clock_.steady();
+    }
+    for (const auto& r : rc_->residents) {
+      if (!resident_seen_.count(r.id)) markResidentSeen(r.id);
+    }
+  }
+
   double defaultHeartbeat(const std::string& kind) const {
-    auto it = rc_.heartbeat_default_s.find(kind);
-    return it == rc_.heartbeat_default_s.end() ? 0 : it->second;
+    auto it = rc_->heartbeat_default_s.find(kind);
+    return it == rc_->heartbeat_default_s.end() ? 0 : it->second;
   }
 
   void restore(const std::string& prefix, std::map<std::string, SteadyTime>& into) {
@@ -230,7 +245,7 @@ class Engine : public RuleEngine {
   }
 
   void onPersonSeen(const std::string& person_id) {
-    bool watched = std::any_of(rc_.residents.begin(), rc_.residents.end(),
+    bool watched = std::any_of(rc_->residents.begin(), rc_->residents.end(),
                                [&](const auto& r) { return r.id == person_id; });
     if (!watched) return;
     markResidentSeen(person_id);
@@ -253,24 +268,24 @@ class Engine : public RuleEngine {
   int recentGrants(const std::string& device) {
     auto& q = grants_[device];
     SteadyTime now = clock_.steady();
-    while (!q.empty() && secondsBetween(q.front(), now) > rc_.theft_window_s) q.pop_front();
+    while (!q.empty() && secondsBetween(q.front(), now) > rc_->theft_window_s) q.pop_front();
     int n = 0;
     for (const auto& t : q) n += secondsBetween(t, now) <= 15 ? 1 : 0;
     return n;
   }
 
   bool anyGateGrantNear(SteadyTime at) {
-    for (const auto& gate : rc_.shed_gates) {
+    for (const auto& gate : rc_->shed_gates) {
       for (const auto& t : grants_[gate]) {
-        if (std::abs(secondsBetween(t, at)) <= rc_.theft_window_s) return true;
+        if (std::abs(secondsBetween(t, at)) <= rc_->theft_window_s) return true;
       }
     }
     return false;
   }
 
   void checkRestricted(const config::DeviceConfig& dev, const Event& e) {
-    auto it = rc_.restricted.find(dev.id);
-    if (it == rc_.restricted.end()) return;
+    auto it = rc_->restricted.find(dev.id);
+    if (it == rc_->restricted.end()) return;
     int m = minuteOfDay(e.at.value_or(clock_.now()));
     if (it->second.contains(m)) return;
     raise(dev, "restricted_after_hours", "restricted:" + dev.id,
@@ -288,8 +303,8 @@ class Engine : public RuleEngine {
     for (const auto& scope : scopes) {
       auto& q = strangers_[scope];
       q.push_back(now);
-      while (!q.empty() && secondsBetween(q.front(), now) > rc_.stranger_window_s) q.pop_front();
-      if (hit == nullptr && static_cast<int>(q.size()) >= rc_.stranger_attempts) {
+      while (!q.empty() && secondsBetween(q.front(), now) > rc_->stranger_window_s) q.pop_front();
+      if (hit == nullptr && static_cast<int>(q.size()) >= rc_->stranger_attempts) {
         hit = &scope;
         attempts = q.size();
       }
@@ -298,7 +313,7 @@ class Engine : public RuleEngine {
     // One incident, whichever scope reached K: the attempts counted towards
     // it must not whistle again through the other scope.
     raise(dev, "stranger_repeated", "stranger:" + *hit,
-          {{"attempts", attempts}, {"window_s", rc_.stranger_window_s}, {"scope", *hit},
+          {{"attempts", attempts}, {"window_s", rc_->stranger_window_s}, {"scope", *hit},
            {"method", e.method}, {"person_type", e.person_type}});
     for (const auto& scope : scopes) strangers_[scope].clear();
   }
@@ -312,10 +327,10 @@ class Engine : public RuleEngine {
   }
 
   void onPower(const config::DeviceConfig& dev, const Event& e) {
-    bool watched = std::find(rc_.no_charging_zones.begin(), rc_.no_charging_zones.end(),
-                             dev.zone) != rc_.no_charging_zones.end();
+    bool watched = std::find(rc_->no_charging_zones.begin(), rc_->no_charging_zones.end(),
+                             dev.zone) != rc_->no_charging_zones.end();
     if (!watched) return;
-    bool charging = e.value >= rc_.charging_min_w && e.value <= rc_.charging_max_w;
+    bool charging = e.value >= rc_->charging_min_w && e.value <= rc_->charging_max_w;
     auto it = charging_.find(dev.id);
     if (charging) {
       if (it == charging_.end()) {
@@ -346,7 +361,7 @@ class Engine : public RuleEngine {
     if (!dev.location.building.empty()) details["building"] = dev.location.building;
     nlohmann::json nearby = nlohmann::json::array();
     for (const auto& [socket, c] : charging_) {
-      const config::DeviceConfig* s = cfg_.findDevice(socket);
+      const config::DeviceConfig* s = cfg_->findDevice(socket);
       if (s == nullptr || !c.raised) continue;
       const bool same_zone = !dev.zone.empty() && s->zone == dev.zone;
       const bool same_building = !dev.location.building.empty() && s->location.building == dev.location.building;
@@ -369,9 +384,9 @@ class Engine : public RuleEngine {
       return !zone.empty() && std::find(zones.begin(), zones.end(), zone) != zones.end();
     };
     nlohmann::json details = {{"zone", zone}, {"object", e.object.empty() ? "ebike" : e.object}};
-    if (in(rc_.elevator_zones)) {
+    if (in(rc_->elevator_zones)) {
       raise(dev, "ebike_in_elevator", "ebike_in_elevator:" + dev.id + ":" + zone, std::move(details));
-    } else if (in(rc_.corridor_zones)) {
+    } else if (in(rc_->corridor_zones)) {
       raise(dev, "ebike_in_corridor", "ebike_in_corridor:" + dev.id + ":" + zone, std::move(details));
     } else {
       ++ebikes_elsewhere_;
@@ -379,9 +394,9 @@ class Engine : public RuleEngine {
   }
 
   void onVehicleLeft(const config::DeviceConfig& dev, const Event& e) {
-    bool shed = std::find(rc_.shed_zones.begin(), rc_.shed_zones.end(), e.zone) != rc_.shed_zones.end();
+    bool shed = std::find(rc_->shed_zones.begin(), rc_->shed_zones.end(), e.zone) != rc_->shed_zones.end();
     if (!shed) return;
-    if (!rc_.theft_night.contains(minuteOfDay(e.at.value_or(clock_.now())))) return;
+    if (!rc_->theft_night.contains(minuteOfDay(e.at.value_or(clock_.now())))) return;
     pending_theft_.push_back(PendingTheft{clock_.steady(), dev.id, e.zone, e.object});
   }
 
@@ -389,7 +404,7 @@ class Engine : public RuleEngine {
              nlohmann::json details, std::optional<Level> level = std::nullopt) {
     SteadyTime now = clock_.steady();
     auto it = last_raised_.find(key);
-    if (it != last_raised_.end() && secondsBetween(it->second, now) < rc_.cooldown_s) {
+    if (it != last_raised_.end() && secondsBetween(it->second, now) < rc_->cooldown_s) {
       ++cooled_;
       return;
     }
@@ -411,8 +426,8 @@ class Engine : public RuleEngine {
     if (!r.ok) log_->error("could not raise incident: {}", r.error);
   }
 
-  const config::Config& cfg_;
-  const config::RulesConfig& rc_;
+  std::shared_ptr<const config::Config> cfg_;  // io thread only
+  const config::RulesConfig* rc_;
   whistle::IncidentSink& sink_;
   Clock& clock_;
   StateStore& store_;

@@ -30,9 +30,12 @@ class RuleEngine {
   // Time-based rules; call about once a second.
   virtual void tick() = 0;
   virtual nlohmann::json health() const = 0;
+  // A new configuration snapshot (reload): devices, residents and rule
+  // settings change; what the rules have seen so far is kept.
+  virtual void reconfigure(std::shared_ptr<const config::Config> next) = 0;
 };
 
-// `cfg`, `sink`, `clock` and `store` must outlive the engine.
+// `cfg` (until the first reconfigure), `sink`, `clock` and `store` must outlive the engine.
 std::unique_ptr<RuleEngine> createRuleEngine(const config::Config& cfg, whistle::IncidentSink& sink,
                                              Clock& clock, StateStore& store);
 

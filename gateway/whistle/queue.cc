@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <set>
 #include <sstream>
@@ -47,6 +48,7 @@ class WhistleQueue final : public Component, public IncidentSink {
       : ctx_(ctx),
         cfg_(cfg),
         wcfg_(cfg.whistles),
+        devices_(std::shared_ptr<const config::Config>(), &cfg),  // not owned: the daemon keeps it
         uplink_(std::move(uplink)),
         log_(logger("whistle")),
         rlog_(log_),
@@ -93,12 +95,17 @@ class WhistleQueue final : public Component, public IncidentSink {
     uplink_->stop(std::chrono::milliseconds(1500), std::move(done));
   }
 
-  // The store, routes and uplink are fixed for the process's life.
-  bool reconfigure(const config::Config& next) override {
-    bool same_uplink = next.uplink.has_value() == cfg_.uplink.has_value() &&
-                       (!next.uplink || (next.uplink->uri() == cfg_.uplink->uri() &&
-                                         next.uplink->client_id == cfg_.uplink->client_id));
-    return same_uplink && next.whistles == wcfg_;
+  // The store, routes and uplink are fixed for the process's life; devices'
+  // grids, zones and locations follow the new snapshot.
+  bool reconfigure(const std::shared_ptr<const config::Config>& next) override {
+    {
+      std::lock_guard<std::mutex> lock(devices_mu_);
+      devices_ = next;
+    }
+    bool same_uplink = next->uplink.has_value() == cfg_.uplink.has_value() &&
+                       (!next->uplink || (next->uplink->uri() == cfg_.uplink->uri() &&
+                                          next->uplink->client_id == cfg_.uplink->client_id));
+    return same_uplink && next->whistles == wcfg_;
   }
 
   nlohmann::json health() const override {
@@ -275,7 +282,8 @@ class WhistleQueue final : public Component, public IncidentSink {
     nw.deadline_ms = now_ms + static_cast<int64_t>(wcfg_.ack_deadline_s[nw.level] * 1000);
     nw.incident_key = inc.incident_key;
 
-    const config::DeviceConfig* dev = cfg_.findDevice(inc.source);
+    const std::shared_ptr<const config::Config> devices = currentDevices();
+    const config::DeviceConfig* dev = devices->findDevice(inc.source);
     std::string grid = !inc.grid.empty() ? inc.grid : dev ? dev->grid : cfg_.site.default_grid;
     std::string zone = !inc.zone.empty() ? inc.zone : dev ? dev->zone : "";
     config::Location loc = inc.location;
@@ -354,6 +362,12 @@ class WhistleQueue final : public Component, public IncidentSink {
   }
 
   int64_t nowMs() const { return toUnixMillis(ctx_.clock.now()); }
+
+  // The snapshot devices are looked up in (raise() runs on any thread).
+  std::shared_ptr<const config::Config> currentDevices() const {
+    std::lock_guard<std::mutex> lock(devices_mu_);
+    return devices_;
+  }
 
   // Publishes due rows until the in-flight window is full.
   void pump() {
@@ -588,8 +602,10 @@ class WhistleQueue final : public Component, public IncidentSink {
   }
 
   ServiceContext& ctx_;
-  const config::Config& cfg_;
+  const config::Config& cfg_;  // at start: site, uplink, whistles (fixed for the process's life)
   config::WhistlesConfig wcfg_;
+  mutable std::mutex devices_mu_;
+  std::shared_ptr<const config::Config> devices_;
   std::shared_ptr<mqtt::Connection> uplink_;
   std::shared_ptr<spdlog::logger> log_;
   RateLimitedLog rlog_;

@@ -379,10 +379,10 @@ TEST_F(QueueTest, AcknowledgedWhistleIsNotEscalated) {
 
 TEST_F(QueueTest, ChangedWhistleSettingsNeedARestart) {
   config::Config same = testConfig(dir_.path().string());
-  EXPECT_TRUE(queue_->reconfigure(same));
+  EXPECT_TRUE(queue_->reconfigure(std::make_shared<const config::Config>(same)));
   config::Config changed = same;
   changed.whistles.escalation_limit = 0;
-  EXPECT_FALSE(queue_->reconfigure(changed));
+  EXPECT_FALSE(queue_->reconfigure(std::make_shared<const config::Config>(changed)));
 }
 
 TEST_F(QueueTest, MalformedUnknownAndOutOfOrderAcksAreCounted) {
