@@ -38,6 +38,11 @@ std::vector<EncodedFrame> frames(int n, double t0 = 0, double fps = 10) {
   return out;
 }
 
+// A clip job as the evidence recorder hands it over.
+ClipWriter::Write job(std::vector<EncodedFrame> f, std::string base, ClipFormat format) {
+  return [f = std::move(f), base = std::move(base), format] { return writeClip(f, base, format, {}); };
+}
+
 int framesIn(const std::string& path) {
   cv::VideoCapture cap(path, cv::CAP_FFMPEG);
   int n = 0;
@@ -103,7 +108,7 @@ TEST(ClipWriterTest, WritesInOrderOnItsOwnLowerPriorityThread) {
   {
     ClipWriter writer(8, 10);
     for (int i = 0; i < 3; ++i) {
-      ASSERT_TRUE(writer.submit(frames(6), dir.file("w" + std::to_string(i)), ClipFormat::kMp4, {},
+      ASSERT_TRUE(writer.submit(job(frames(6), dir.file("w" + std::to_string(i)), ClipFormat::kMp4),
                                 [&](const ClipResult& r) {
                                   std::lock_guard<std::mutex> lock(mu);
                                   done.push_back(fs::path(r.path).filename().string());
@@ -128,14 +133,14 @@ TEST(ClipWriterTest, RefusesClipsBeyondItsQueueAndFinishesTheQueuedOnesWhenDestr
   {
     ClipWriter writer(2, 0);
     // The first job blocks the thread in its callback, so the next two wait in the queue.
-    ASSERT_TRUE(writer.submit(frames(2), dir.file("a"), ClipFormat::kAvi, {}, [&](const ClipResult&) {
+    ASSERT_TRUE(writer.submit(job(frames(2), dir.file("a"), ClipFormat::kAvi), [&](const ClipResult&) {
       gate.wait();
       ++written;
     }));
     while (writer.queued() != 1) std::this_thread::yield();  // taken off the queue
-    ASSERT_TRUE(writer.submit(frames(2), dir.file("b"), ClipFormat::kAvi, {}, [&](const ClipResult&) { ++written; }));
-    ASSERT_TRUE(writer.submit(frames(2), dir.file("c"), ClipFormat::kAvi, {}, [&](const ClipResult&) { ++written; }));
-    EXPECT_FALSE(writer.submit(frames(2), dir.file("d"), ClipFormat::kAvi, {}, [&](const ClipResult&) { ++written; }));
+    ASSERT_TRUE(writer.submit(job(frames(2), dir.file("b"), ClipFormat::kAvi), [&](const ClipResult&) { ++written; }));
+    ASSERT_TRUE(writer.submit(job(frames(2), dir.file("c"), ClipFormat::kAvi), [&](const ClipResult&) { ++written; }));
+    EXPECT_FALSE(writer.submit(job(frames(2), dir.file("d"), ClipFormat::kAvi), [&](const ClipResult&) { ++written; }));
     release.set_value();
   }
   EXPECT_EQ(written.load(), 3);

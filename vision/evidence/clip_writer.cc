@@ -113,13 +113,6 @@ bool ClipWriter::submit(Write write, Done done) {
   return true;
 }
 
-bool ClipWriter::submit(std::vector<EncodedFrame> frames, std::string base, ClipFormat format, Mp4Options mp4,
-                        Done done) {
-  auto write = [frames = std::move(frames), base = std::move(base), format, mp4] {
-    return writeClip(frames, base, format, mp4);
-  };
-  return submit(std::move(write), std::move(done));
-}
 
 void ClipWriter::drain() {
   std::unique_lock<std::mutex> lock(mu_);

@@ -57,11 +57,9 @@ class ClipWriter {
   ClipWriter(const ClipWriter&) = delete;
   ClipWriter& operator=(const ClipWriter&) = delete;
 
-  // Queues a clip; `done` runs on the writer thread once it is written (or
-  // failed). False, without calling `done`, when `max_queued` clips wait.
+  // Queues a clip: `write` writes it (writeClip, or a stream cut) and `done`
+  // gets the result, both on the writer thread. False, without calling `done`, when `max_queued` clips wait.
   bool submit(Write write, Done done);
-  // The same for JPEG frames: writeClip(frames, base, format, mp4).
-  bool submit(std::vector<EncodedFrame> frames, std::string base, ClipFormat format, Mp4Options mp4, Done done);
   // Returns once every clip submitted so far is written.
   void drain();
   size_t queued() const;
