@@ -4,14 +4,22 @@
 //  2. The full daemon path: a QoS 1 publisher → real Mosquitto → the real
 //     shaobingd, until every event is journaled and processed; beside the
 //     broker-only relay (publisher → Mosquitto → subscriber) as baseline.
+//  0. First: emergency whistle latency (door_forced → uplink subscriber), idle
+//     and during a flood of access events.
 // Each figure is the median of 3 runs.
 #include <mqtt/async_client.h>
 #include <sqlite3.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <deque>
+#include <map>
+#include <mutex>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -144,10 +152,133 @@ double daemonRate(testing::MosquittoBroker& broker, int n, int64_t& lost) {
   return n / s;
 }
 
+// Emergency latency: door_forced published → its whistle at an uplink
+// subscriber, one door at a time (each its own device, so no cooldown), first
+// on an idle daemon and then while a flood of access events is being journaled
+// and run through the rules. Returns the latencies in ms.
+constexpr int kFloodPerSecond = 2000;
+
+std::vector<double> emergencyLatencies(testing::MosquittoBroker& local, testing::MosquittoBroker& uplink,
+                                       const std::string& daemon, int doors, bool flood, long* flooded) {
+  testing::TempDir dir;
+  std::string devices = "devices:\n  - {id: door-1, kind: access, heartbeat: 0}\n";
+  for (int i = 0; i < doors; ++i) devices += "  - {id: door-e" + std::to_string(i) + ", kind: access, heartbeat: 0}\n";
+  std::string cfg = testing::minimalConfig("lat", local.port(), dir.file("state"), "5s",
+                                           "uplink:\n  host: 127.0.0.1\n  port: " + std::to_string(uplink.port()) +
+                                               "\n" + devices);
+  cfg.replace(cfg.find("level: debug"), 12, "level: warn");
+  const std::string path = dir.write("shaobing.yaml", cfg);
+  testing::ChildProcess d({daemon, "--config", path}, dir.path().string());
+  std::mutex mu;
+  std::map<std::string, steady_clock::time_point> arrived;
+  mqtt::async_client sub(uplink.uri(), "bench-lat-" + std::to_string(getpid()));
+  sub.set_message_callback([&](mqtt::const_message_ptr m) {
+    const auto now = steady_clock::now();
+    const auto j = nlohmann::json::parse(m->get_payload_str(), nullptr, false);
+    if (!j.is_object() || j.value("type", "") != "door_forced") return;
+    std::lock_guard<std::mutex> lock(mu);
+    arrived.emplace(j["source"]["device"].get<std::string>(), now);
+  });
+  sub.connect(mqtt::connect_options_builder().clean_session(true).finalize())->wait();
+  sub.subscribe("grid/lat/whistle/#", 1)->wait();
+  std::string db = dir.file("state/inbound.db");
+  for (int i = 0; i < 500 && processedRows(db) < 0; ++i) std::this_thread::sleep_for(milliseconds(10));
+  std::this_thread::sleep_for(milliseconds(1500));
+  std::atomic<bool> stop{false};
+  std::atomic<long> sent{0};
+  std::thread flooder;
+  if (flood) {
+    flooder = std::thread([&] {
+      mqtt::async_client pub(local.uri(), "bench-flood-" + std::to_string(getpid()));
+      pub.connect(mqtt::connect_options_builder().clean_session(true).max_inflight(1000).finalize())->wait();
+      std::deque<mqtt::delivery_token_ptr> toks;
+      // At a rate the daemon keeps up with (see the throughput figures below):
+      // beyond it any queue grows without bound and latency only measures the queue.
+      auto next = steady_clock::now();
+      for (int i = 0; !stop; ++i) {
+        next += microseconds(1000000 / kFloodPerSecond);
+        std::this_thread::sleep_until(next);
+        toks.push_back(pub.publish("shaobing/lat/in/access/door-1", grantPayload(i), 1, false));
+        if (toks.size() > 64) {
+          toks.front()->wait();
+          toks.pop_front();
+        }
+        ++sent;
+      }
+      for (auto& t : toks) t->wait();
+      pub.disconnect()->wait();
+    });
+    std::this_thread::sleep_for(milliseconds(1000));  // the flood is under way
+  }
+  mqtt::async_client pub(local.uri(), "bench-door-" + std::to_string(getpid()));
+  pub.connect(mqtt::connect_options_builder().clean_session(true).finalize())->wait();
+  std::map<std::string, steady_clock::time_point> published;
+  for (int i = 0; i < doors; ++i) {
+    const std::string dev = "door-e" + std::to_string(i);
+    published[dev] = steady_clock::now();
+    pub.publish("shaobing/lat/in/access/" + dev, R"({"event":"door_forced"})", 1, false)->wait();
+    std::this_thread::sleep_for(milliseconds(150));
+  }
+  const auto deadline = steady_clock::now() + seconds(30);
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (static_cast<int>(arrived.size()) >= doors) break;
+    }
+    if (steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  stop = true;
+  if (flooder.joinable()) flooder.join();
+  *flooded = sent.load();
+  pub.disconnect()->wait();
+  sub.disconnect()->wait();
+  d.signal(SIGTERM);
+  d.wait(seconds(10));
+  std::vector<double> ms;
+  std::lock_guard<std::mutex> lock(mu);
+  for (const auto& [dev, t] : published) {
+    auto it = arrived.find(dev);
+    if (it != arrived.end()) ms.push_back(duration<double>(it->second - t).count() * 1000);
+  }
+  return ms;
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5))];
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   initLogging("error");
+  // --latency-only [--daemon PATH]: only the emergency-latency figures, for
+  // another shaobingd build (the same figures of an older commit, say).
+  std::string daemon_path = testing::kShaobingdPath;
+  bool latency_only = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--latency-only") latency_only = true;
+    if (a == "--daemon" && i + 1 < argc) daemon_path = argv[++i];
+  }
+  {
+    testing::MosquittoBroker local(testing::BrokerOptions{0, "", false});
+    testing::MosquittoBroker uplink(testing::BrokerOptions{0, "", false});
+    local.start();
+    uplink.start();
+    const int doors = 60;
+    long idle_flood = 0, flood_sent = 0;
+    const auto idle = emergencyLatencies(local, uplink, daemon_path, doors, false, &idle_flood);
+    const auto busy = emergencyLatencies(local, uplink, daemon_path, doors, true, &flood_sent);
+    std::printf("emergency door_forced -> whistle at the uplink subscriber (%d doors, %s):\n", doors, daemon_path.c_str());
+    std::printf("  idle daemon:                 p50 %.1f ms  p99 %.1f ms  (%zu of %d arrived)\n", percentile(idle, 0.5),
+                percentile(idle, 0.99), idle.size(), doors);
+    std::printf("  during a flood of access events at %d/s (%ld sent, QoS 1): p50 %.1f ms  p99 %.1f ms  (%zu of %d arrived)\n",
+                kFloodPerSecond, flood_sent, percentile(busy, 0.5), percentile(busy, 0.99), busy.size(), doors);
+  }
+  if (latency_only) return 0;
   const int n_local = 200000;
   const int n_net = 20000;
   std::vector<double> local, relay, daemon;

@@ -1,12 +1,15 @@
 // The ingest component; see ingest.h.
 #include "gateway/ingest/ingest.h"
 
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include "drivers/driver.h"
 #include "gateway/core/log.h"
@@ -40,8 +43,9 @@ class Ingest : public Component {
         log_(logger("ingest")),
         bad_input_(log_),
         null_sink_(ctx.counters),
-        tick_timer_(ctx.io),
-        flush_timer_(ctx.io) {
+        rules_work_(boost::asio::make_work_guard(rules_io_)),
+        tick_timer_(rules_io_),
+        flush_timer_(rules_io_) {
     std::filesystem::create_directories(cfg.state_dir);
     journal_ = std::make_unique<Journal>(cfg.state_dir + "/inbound.db");
     for (const auto& name : drivers::driverNames()) drivers_[name] = drivers::createDriver(name);
@@ -61,6 +65,7 @@ class Ingest : public Component {
     for (const char* filter : {"access/+", "sensor/+", "camera/+/event"}) {
       ctx.inbound.add(base + filter, 1, [this](const mqtt::Message& m) { onMessage(m); });
     }
+    publishHealth();
   }
 
   std::string name() const override { return "ingest"; }
@@ -78,28 +83,49 @@ class Ingest : public Component {
       std::lock_guard<std::mutex> lock(cfg_mu_);
       cfg_ = next;
     }
-    engine_->reconfigure(next);
+    boost::asio::post(rules_io_, [this, next] { engine_->reconfigure(next); });
     return true;
   }
 
+  // The rules run on a thread of their own: decoding, rules and the whistle
+  // inserts they cause (an emergency one waits for fsync) never hold up the
+  // daemon's io thread.
   void start() override {
-    auto rows = journal_->pending();
-    if (!rows.empty()) log_->info("replaying {} journaled message(s) not yet processed", rows.size());
-    for (auto& r : rows) process(r.id, r.topic, r.payload, r.received_ms);
-    scheduleTick();
+    boost::asio::post(rules_io_, [this] {
+      auto rows = journal_->pending();
+      if (!rows.empty()) log_->info("replaying {} journaled message(s) not yet processed", rows.size());
+      for (auto& r : rows) process(r.id, r.topic, r.payload, r.received_ms);
+      scheduleTick();
+    });
+    rules_thread_ = std::thread([this] { rules_io_.run(); });
   }
 
+  // Finishes the messages already handed over, marks them processed, then stops the thread.
   void stop(std::function<void()> done) override {
     stopped_ = true;
-    tick_timer_.cancel();
-    flush_timer_.cancel();
-    journal_->markProcessed(processed_);
-    processed_.clear();
+    boost::asio::post(rules_io_, [this] {
+      tick_timer_.cancel();
+      flush_timer_.cancel();
+      journal_->markProcessed(processed_);
+      processed_.clear();
+      rules_work_.reset();
+    });
+    if (rules_thread_.joinable()) rules_thread_.join();
     done();
   }
 
+  ~Ingest() override {
+    rules_work_.reset();
+    rules_io_.stop();
+    if (rules_thread_.joinable()) rules_thread_.join();
+  }
+
   nlohmann::json health() const override {
-    nlohmann::json h = engine_->health();
+    nlohmann::json h;
+    {
+      std::lock_guard<std::mutex> lock(health_mu_);
+      h = rules_health_;
+    }
     h["journaled"] = journaled_.load();
     h["journal_failures"] = journal_failures_.load();
     return h;
@@ -122,7 +148,7 @@ class Ingest : public Component {
     } else {
       ++journaled_;
     }
-    boost::asio::post(ctx_.io, [this, id, topic = m.topic, payload = m.payload, now_ms] {
+    boost::asio::post(rules_io_, [this, id, topic = m.topic, payload = m.payload, now_ms] {
       if (!stopped_) process(id, topic, payload, now_ms);
     });
   }
@@ -203,6 +229,14 @@ class Ingest : public Component {
       ctx_.counters.add("driver." + driver_name + ".events");
       engine_->onEvent(e);
     }
+    publishHealth();
+  }
+
+  // Rules thread: the engine's figures for health(), read on the io thread.
+  void publishHealth() {
+    nlohmann::json h = engine_->health();
+    std::lock_guard<std::mutex> lock(health_mu_);
+    rules_health_ = std::move(h);
   }
 
   void scheduleFlush() {
@@ -222,6 +256,7 @@ class Ingest : public Component {
     tick_timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec || stopped_) return;
       engine_->tick();
+      publishHealth();
       if (++ticks_ % 600 == 0) journal_->prune(100000);
       scheduleTick();
     });
@@ -235,13 +270,18 @@ class Ingest : public Component {
   NullSink null_sink_;
   std::unique_ptr<Journal> journal_;
   std::map<std::string, std::unique_ptr<drivers::Driver>> drivers_;
-  std::unique_ptr<rules::RuleEngine> engine_;
+  std::unique_ptr<rules::RuleEngine> engine_;  // rules thread only
   std::string prefix_;
+  boost::asio::io_context rules_io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> rules_work_;
+  std::thread rules_thread_;
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer flush_timer_;
   std::vector<int64_t> processed_;
   bool flush_pending_ = false;
-  bool stopped_ = false;
+  std::atomic<bool> stopped_{false};
+  mutable std::mutex health_mu_;
+  nlohmann::json rules_health_ = nlohmann::json::object();
   uint64_t ticks_ = 0;
   std::atomic<uint64_t> journaled_{0}, journal_failures_{0};
 };

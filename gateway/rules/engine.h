@@ -4,7 +4,7 @@
 // e-bike charging loads, suspected e-bike theft. Each raises incidents on
 // an IncidentSink with a stable incident key, so repeats fold.
 //
-// Threading: single-threaded (the daemon's io thread). Time: only through
+// Threading: single-threaded (the ingest component's rules thread). Time: only through
 // the Clock; intervals are judged on the steady clock, so wall-clock jumps
 // do not fire or suppress rules; wall times are persisted so state survives
 // restarts.

@@ -127,22 +127,27 @@ TEST(ClipWriterTest, WritesInOrderOnItsOwnLowerPriorityThread) {
 
 TEST(ClipWriterTest, RefusesClipsBeyondItsQueueAndFinishesTheQueuedOnesWhenDestroyed) {
   TempDir dir;
-  std::promise<void> release;
+  std::promise<void> started, release;
   std::shared_future<void> gate = release.get_future().share();
   std::atomic<int> written{0};
+  bool b = false, c = false, d = true;
   {
     ClipWriter writer(2, 0);
     // The first job blocks the thread in its callback, so the next two wait in the queue.
     ASSERT_TRUE(writer.submit(job(frames(2), dir.file("a"), ClipFormat::kAvi), [&](const ClipResult&) {
+      started.set_value();
       gate.wait();
       ++written;
     }));
-    while (writer.queued() != 1) std::this_thread::yield();  // taken off the queue
-    ASSERT_TRUE(writer.submit(job(frames(2), dir.file("b"), ClipFormat::kAvi), [&](const ClipResult&) { ++written; }));
-    ASSERT_TRUE(writer.submit(job(frames(2), dir.file("c"), ClipFormat::kAvi), [&](const ClipResult&) { ++written; }));
-    EXPECT_FALSE(writer.submit(job(frames(2), dir.file("d"), ClipFormat::kAvi), [&](const ClipResult&) { ++written; }));
+    started.get_future().wait();  // taken off the queue and running
+    b = writer.submit(job(frames(2), dir.file("b"), ClipFormat::kAvi), [&](const ClipResult&) { ++written; });
+    c = writer.submit(job(frames(2), dir.file("c"), ClipFormat::kAvi), [&](const ClipResult&) { ++written; });
+    d = writer.submit(job(frames(2), dir.file("d"), ClipFormat::kAvi), [&](const ClipResult&) { ++written; });
     release.set_value();
   }
+  EXPECT_TRUE(b);
+  EXPECT_TRUE(c);
+  EXPECT_FALSE(d);
   EXPECT_EQ(written.load(), 3);
   EXPECT_TRUE(fs::exists(dir.file("c.avi")));
   EXPECT_FALSE(fs::exists(dir.file("d.avi")));
