@@ -228,11 +228,11 @@ class Camera {
     attachClip(whistle_id, *ready);
   }
 
+  // The whistle was not stored: its clip, written or still to come, goes nowhere.
   void forgetClip(long ticket) {
     std::lock_guard<std::mutex> lock(clips_mu_);
     clip_whistles_.erase(ticket);
-    clips_ready_.erase(ticket);
-    forgotten_.insert(ticket);
+    if (clips_ready_.erase(ticket) == 0) forgotten_.insert(ticket);
   }
 
   void clipDone(long ticket, const ClipResult& r) {
