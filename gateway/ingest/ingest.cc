@@ -229,10 +229,10 @@ class Ingest : public Component {
       ctx_.counters.add("driver." + driver_name + ".events");
       engine_->onEvent(e);
     }
-    publishHealth();
   }
 
-  // Rules thread: the engine's figures for health(), read on the io thread.
+  // Rules thread, once a second (tick): the engine's figures for health(),
+  // read on the io thread.
   void publishHealth() {
     nlohmann::json h = engine_->health();
     std::lock_guard<std::mutex> lock(health_mu_);

@@ -32,6 +32,36 @@ void replaceAll(std::string& s, const std::string& from, const std::string& to) 
   }
 }
 
+// The topic of a whistle's evidence item `index`: the first on .../<id>, then .../<id>/<n>.
+std::string evidenceTopic(const std::string& site, const std::string& id, size_t index) {
+  const std::string base = "grid/" + site + "/evidence/" + id;
+  return index == 0 ? base : base + "/" + std::to_string(index);
+}
+
+// The evidence's bytes: held in memory, else read from its file (false when unreadable).
+bool evidenceBytes(const EvidenceItem& item, std::string* bytes) {
+  *bytes = item.bytes;
+  if (!bytes->empty() || item.path.empty()) return true;
+  std::ifstream f(item.path, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  if (!f) return false;
+  *bytes = ss.str();
+  return true;
+}
+
+// An item of a whistle's `evidence` list (docs/whistles.md).
+nlohmann::json evidenceEntry(const EvidenceItem& item, const std::string& path, const std::string& bytes,
+                             const std::string& topic) {
+  nlohmann::json e = {{"kind", item.kind},
+                      {"content_type", item.content_type},
+                      {"sha256", sha256Hex(bytes)},
+                      {"bytes", bytes.size()},
+                      {"topic", topic}};
+  if (!path.empty()) e["path"] = path;
+  return e;
+}
+
 nlohmann::json locationJson(const config::Location& loc) {
   nlohmann::json j = nlohmann::json::object();
   if (!loc.building.empty()) j["building"] = loc.building;
@@ -189,37 +219,24 @@ class WhistleQueue final : public Component, public IncidentSink {
               std::string* error) override {
     std::string scratch;
     if (error == nullptr) error = &scratch;
-    std::string bytes = item.bytes;
-    if (bytes.empty() && !item.path.empty()) {
-      std::ifstream f(item.path, std::ios::binary);
-      std::ostringstream ss;
-      ss << f.rdbuf();
-      if (!f) {
-        ctx_.counters.add("whistle.evidence_errors");
-        *error = "cannot read evidence " + item.path;
-        return false;
-      }
-      bytes = ss.str();
+    std::string bytes;
+    if (!evidenceBytes(item, &bytes)) {
+      ctx_.counters.add("whistle.evidence_errors");
+      *error = "cannot read evidence " + item.path;
+      return false;
     }
     if (bytes.empty()) {
       *error = "evidence without bytes";
       return false;
     }
-    const std::string sha = sha256Hex(bytes);
     bool found = false;
     try {
       found = store_->amend(whistle_id, [&](WhistleRow& row) {
         nlohmann::json doc = nlohmann::json::parse(row.doc);
         nlohmann::json& list = doc["evidence"];
         if (!list.is_array()) list = nlohmann::json::array();
-        const std::string base = "grid/" + cfg_.site.id + "/evidence/" + whistle_id;
-        const std::string topic = list.empty() ? base : base + "/" + std::to_string(list.size());
-        nlohmann::json e = {{"kind", item.kind},
-                            {"content_type", item.content_type},
-                            {"sha256", sha},
-                            {"bytes", bytes.size()},
-                            {"topic", topic}};
-        if (!item.path.empty()) e["path"] = item.path;
+        const std::string topic = evidenceTopic(cfg_.site.id, whistle_id, list.size());
+        nlohmann::json e = evidenceEntry(item, item.path, bytes, topic);
         if (about.is_object()) {
           for (const auto& [k, v] : about.items()) {
             if (!e.contains(k)) e[k] = v;
@@ -295,32 +312,18 @@ class WhistleQueue final : public Component, public IncidentSink {
     }
 
     nlohmann::json evidence = nlohmann::json::array();
-    std::string evidence_topic = "grid/" + cfg_.site.id + "/evidence/" + nw.id;
     for (size_t i = 0; i < inc.evidence.size(); ++i) {
       const EvidenceItem& item = inc.evidence[i];
-      std::string bytes = item.bytes;
-      std::string path = item.path;
-      if (bytes.empty() && !path.empty()) {
-        std::ifstream f(path, std::ios::binary);
-        std::ostringstream ss;
-        ss << f.rdbuf();
-        if (!f) {
-          ctx_.counters.add("whistle.evidence_errors");
-          rlog_.warn("evidence", "cannot read evidence " + path);
-          continue;
-        }
-        bytes = ss.str();
-      } else if (path.empty() && !bytes.empty()) {
-        path = keepEvidenceFile(nw.id, i, item, bytes);
+      std::string bytes;
+      if (!evidenceBytes(item, &bytes)) {
+        ctx_.counters.add("whistle.evidence_errors");
+        rlog_.warn("evidence", "cannot read evidence " + item.path);
+        continue;
       }
-      std::string topic = i == 0 ? evidence_topic : evidence_topic + "/" + std::to_string(i);
-      nlohmann::json e = {{"kind", item.kind},
-                          {"content_type", item.content_type},
-                          {"sha256", sha256Hex(bytes)},
-                          {"bytes", bytes.size()},
-                          {"topic", topic}};
-      if (!path.empty()) e["path"] = path;
-      evidence.push_back(e);
+      std::string path = item.path;
+      if (path.empty() && !bytes.empty()) path = keepEvidenceFile(nw.id, i, item, bytes);
+      const std::string topic = evidenceTopic(cfg_.site.id, nw.id, i);
+      evidence.push_back(evidenceEntry(item, path, bytes, topic));
       nw.outgoing.push_back({"evidence", topic, std::move(bytes), nw.level});
     }
 

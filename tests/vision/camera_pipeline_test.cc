@@ -52,17 +52,7 @@ std::vector<Finding> run(const synth::Scene& scene, const config::Config& cfg, C
   return out;
 }
 
-synth::SceneRecipe dropsRecipe(uint64_t seed) {
-  synth::SceneRecipe r;
-  r.name = "unit";
-  r.seed = seed;
-  r.events = 2;
-  r.heavy_fraction = 1.0;
-  r.small_weight = 0;
-  r.medium_weight = 0;
-  r.distractors = {synth::Distractor::Noise};
-  return r;
-}
+synth::SceneRecipe dropsRecipe(uint64_t seed) { return synth::plainDrops("unit", seed, 2); }
 
 TEST(CameraFrameTest, DecodesEachFormOnceAtItsSize) {
   const cv::Mat bgr(720, 1280, CV_8UC3, cv::Scalar(40, 90, 160));

@@ -125,15 +125,7 @@ std::vector<FallDecision> runScene(const synth::Scene& scene) {
 }
 
 TEST(FallDetectorTest, RenderedDropsAreFoundOnTheirFloorsSoonAfterRelease) {
-  synth::SceneRecipe r;
-  r.name = "unit";
-  r.seed = 4242;
-  r.events = 2;
-  r.heavy_fraction = 1.0;
-  r.small_weight = 0;
-  r.medium_weight = 0;
-  r.distractors = {synth::Distractor::Noise};
-  const synth::Scene scene = synth::makeScene(r);
+  const synth::Scene scene = synth::makeScene(synth::plainDrops("unit", 4242, 2));
   const auto decisions = runScene(scene);
   ASSERT_EQ(decisions.size(), scene.events.size());
   for (size_t i = 0; i < decisions.size(); ++i) {

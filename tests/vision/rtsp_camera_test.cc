@@ -102,15 +102,7 @@ TEST(RtspCameraTest, ReadsH264FramesGoesOfflineWhenTheServerDiesAndReconnectsWhe
 
 TEST(RtspCameraTest, SubStreamIsAnalysedAndTheClipIsCutFromTheMainStream) {
   TempDir dir;
-  vision::synth::SceneRecipe recipe;
-  recipe.name = "two-streams";
-  recipe.seed = 31;
-  recipe.events = 1;
-  recipe.heavy_fraction = 1.0;
-  recipe.small_weight = 0;
-  recipe.medium_weight = 0;
-  recipe.distractors = {vision::synth::Distractor::Noise};
-  const vision::synth::Scene scene = vision::synth::makeScene(recipe);
+  const vision::synth::Scene scene = vision::synth::makeScene(vision::synth::plainDrops("two-streams", 31, 1));
   vision::synth::WrittenScene written;
   std::string error;
   ASSERT_TRUE(vision::synth::writeScene(scene, dir.path().string(), "nvr-cam", true, &written, &error)) << error;

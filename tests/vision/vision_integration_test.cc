@@ -28,17 +28,7 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 namespace synth = vision::synth;
 
-synth::Scene oneDrop(uint64_t seed) {
-  synth::SceneRecipe r;
-  r.name = "drop";
-  r.seed = seed;
-  r.events = 1;
-  r.heavy_fraction = 1.0;
-  r.small_weight = 0;
-  r.medium_weight = 0;
-  r.distractors = {synth::Distractor::Noise};
-  return synth::makeScene(r);
-}
+synth::Scene oneDrop(uint64_t seed) { return synth::makeScene(synth::plainDrops("drop", seed, 1)); }
 
 // A configuration with the site, a private state dir and the scene's camera as cam-1.
 std::string writeCameraConfig(const TempDir& dir, const synth::Scene& scene) {

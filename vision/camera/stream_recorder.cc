@@ -15,6 +15,7 @@ extern "C" {
 #include <vector>
 
 #include "vision/evidence/mp4.h"
+#include "vision/evidence/mp4_file.h"
 
 namespace shaobing::vision {
 namespace {
@@ -50,44 +51,16 @@ std::shared_ptr<AVCodecParameters> copyParameters(const AVCodecParameters* src) 
 // Stream-copies `packets` (starting on a keyframe) into PATH as an MP4.
 bool remuxMp4(const std::string& path, const AVCodecParameters* par, AVRational tb, const std::vector<PacketRef>& packets,
               std::string* error) {
-  const std::string tmp = path + ".tmp";
-  AVFormatContext* oc = nullptr;
-  int rc = avformat_alloc_output_context2(&oc, nullptr, "mp4", tmp.c_str());
-  if (rc < 0 || oc == nullptr) {
-    *error = "cannot set up an MP4 muxer: " + ffmpegError(rc);
-    return false;
-  }
-  bool ok = false;
-  auto cleanup = [&] {
-    if (oc->pb != nullptr) avio_closep(&oc->pb);
-    avformat_free_context(oc);
-    if (!ok) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-    }
-  };
-  AVStream* st = avformat_new_stream(oc, nullptr);
-  if (st == nullptr || avcodec_parameters_copy(st->codecpar, par) < 0) {
+  Mp4File file(path);
+  if (!file.create(error)) return false;
+  AVStream* st = file.stream();
+  if (avcodec_parameters_copy(st->codecpar, par) < 0) {
     *error = "cannot describe the stream";
-    cleanup();
     return false;
   }
   st->codecpar->codec_tag = 0;
   st->time_base = tb;
-  if ((rc = avio_open(&oc->pb, tmp.c_str(), AVIO_FLAG_WRITE)) < 0) {
-    *error = "cannot create " + tmp + ": " + ffmpegError(rc);
-    cleanup();
-    return false;
-  }
-  AVDictionary* opts = nullptr;
-  av_dict_set(&opts, "movflags", "+faststart", 0);
-  rc = avformat_write_header(oc, &opts);
-  av_dict_free(&opts);
-  if (rc < 0) {
-    *error = "the MP4 muxer refuses this stream (" + std::string(avcodec_get_name(par->codec_id)) + "): " + ffmpegError(rc);
-    cleanup();
-    return false;
-  }
+  if (!file.start(error)) return false;
   // Within a connection the stream's own timestamps hold (B-frames included);
   // a reconnection restarts them, so each segment is placed by its capture time.
   int64_t offset = 0, last_dts = AV_NOPTS_VALUE;
@@ -111,33 +84,13 @@ bool remuxMp4(const std::string& path, const AVCodecParameters* par, AVRational 
     if (last_dts != AV_NOPTS_VALUE && p->dts <= last_dts) p->dts = last_dts + 1;
     if (p->pts < p->dts) p->pts = p->dts;
     last_dts = p->dts;
-    p->stream_index = st->index;
     p->pos = -1;
     av_packet_rescale_ts(p, tb, st->time_base);
-    rc = av_interleaved_write_frame(oc, p);
+    const bool written = file.write(p, error);
     av_packet_free(&p);
-    if (rc < 0) {
-      *error = "cannot write to the MP4: " + ffmpegError(rc);
-      cleanup();
-      return false;
-    }
+    if (!written) return false;
   }
-  if ((rc = av_write_trailer(oc)) < 0) {
-    *error = "cannot finish the MP4: " + ffmpegError(rc);
-    cleanup();
-    return false;
-  }
-  avio_closep(&oc->pb);
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    *error = "cannot rename " + tmp + ": " + ec.message();
-    cleanup();
-    return false;
-  }
-  ok = true;
-  cleanup();
-  return true;
+  return file.finish(error);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // See mp4.h.
 #include "vision/evidence/mp4.h"
 
+#include "vision/evidence/mp4_file.h"
+
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -37,13 +39,6 @@ const AVCodec* findH264Encoder() {
   return nullptr;
 }
 
-struct OutputDeleter {
-  void operator()(AVFormatContext* oc) const {
-    if (oc == nullptr) return;
-    if (oc->pb != nullptr && !(oc->oformat->flags & AVFMT_NOFILE)) avio_closep(&oc->pb);
-    avformat_free_context(oc);
-  }
-};
 struct CodecDeleter {
   void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
 };
@@ -62,13 +57,10 @@ class Encoder {
   bool open(const std::string& path, cv::Size size, double fps, const Mp4Options& o, std::string* error) {
     const AVCodec* codec = findH264Encoder();
     if (codec == nullptr) return fail(error, "this FFmpeg has no H.264 encoder (libx264 or libopenh264)");
-    AVFormatContext* raw = nullptr;
-    int rc = avformat_alloc_output_context2(&raw, nullptr, "mp4", path.c_str());
-    if (rc < 0 || raw == nullptr) return fail(error, "cannot set up an MP4 muxer: " + ffmpegError(rc));
-    oc_.reset(raw);
-    stream_ = avformat_new_stream(oc_.get(), nullptr);
+    file_ = std::make_unique<Mp4File>(path);
+    if (!file_->create(error)) return false;
     ctx_.reset(avcodec_alloc_context3(codec));
-    if (stream_ == nullptr || !ctx_) return fail(error, "out of memory setting up the encoder");
+    if (!ctx_) return fail(error, "out of memory setting up the encoder");
     size_ = size;
     ctx_->width = size.width;
     ctx_->height = size.height;
@@ -79,7 +71,7 @@ class Encoder {
     ctx_->gop_size = rate * 2;
     ctx_->max_b_frames = 0;
     ctx_->thread_count = std::max(1, o.threads);
-    if (oc_->oformat->flags & AVFMT_GLOBALHEADER) ctx_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    if (file_->needsGlobalHeader()) ctx_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     if (std::string(codec->name) == "libx264") {
       av_opt_set(ctx_->priv_data, "preset", o.preset.c_str(), 0);
       av_opt_set(ctx_->priv_data, "crf", std::to_string(o.crf).c_str(), 0);
@@ -87,18 +79,12 @@ class Encoder {
     } else {
       ctx_->bit_rate = static_cast<int64_t>(size.area()) * 2;  // about 1.8 Mbit/s at 720p
     }
-    if ((rc = avcodec_open2(ctx_.get(), codec, nullptr)) < 0)
-      return fail(error, std::string("cannot open ") + codec->name + ": " + ffmpegError(rc));
-    if ((rc = avcodec_parameters_from_context(stream_->codecpar, ctx_.get())) < 0)
+    int rc = avcodec_open2(ctx_.get(), codec, nullptr);
+    if (rc < 0) return fail(error, std::string("cannot open ") + codec->name + ": " + ffmpegError(rc));
+    if ((rc = avcodec_parameters_from_context(file_->stream()->codecpar, ctx_.get())) < 0)
       return fail(error, "cannot describe the stream: " + ffmpegError(rc));
-    stream_->time_base = ctx_->time_base;
-    if ((rc = avio_open(&oc_->pb, path.c_str(), AVIO_FLAG_WRITE)) < 0)
-      return fail(error, "cannot create " + path + ": " + ffmpegError(rc));
-    AVDictionary* opts = nullptr;
-    av_dict_set(&opts, "movflags", "+faststart", 0);
-    rc = avformat_write_header(oc_.get(), &opts);
-    av_dict_free(&opts);
-    if (rc < 0) return fail(error, "cannot write the MP4 header: " + ffmpegError(rc));
+    file_->stream()->time_base = ctx_->time_base;
+    if (!file_->start(error)) return false;
     frame_.reset(av_frame_alloc());
     packet_.reset(av_packet_alloc());
     if (!frame_ || !packet_) return fail(error, "out of memory setting up the encoder");
@@ -130,10 +116,7 @@ class Encoder {
   bool finish(std::string* error) {
     int rc = avcodec_send_frame(ctx_.get(), nullptr);
     if (rc < 0) return fail(error, "cannot flush the encoder: " + ffmpegError(rc));
-    if (!drain(error)) return false;
-    if ((rc = av_write_trailer(oc_.get())) < 0) return fail(error, "cannot finish the MP4: " + ffmpegError(rc));
-    if ((rc = avio_closep(&oc_->pb)) < 0) return fail(error, "cannot close the MP4: " + ffmpegError(rc));
-    return true;
+    return drain(error) && file_->finish(error);
   }
 
  private:
@@ -147,10 +130,8 @@ class Encoder {
         packet_->duration = d->second;
         durations_.erase(d);
       }
-      av_packet_rescale_ts(packet_.get(), ctx_->time_base, stream_->time_base);
-      packet_->stream_index = stream_->index;
-      rc = av_interleaved_write_frame(oc_.get(), packet_.get());
-      if (rc < 0) return fail(error, "cannot write to the MP4: " + ffmpegError(rc));
+      av_packet_rescale_ts(packet_.get(), ctx_->time_base, file_->stream()->time_base);
+      if (!file_->write(packet_.get(), error)) return false;
     }
   }
 
@@ -159,12 +140,11 @@ class Encoder {
     return false;
   }
 
-  std::unique_ptr<AVFormatContext, OutputDeleter> oc_;
+  std::unique_ptr<Mp4File> file_;
   std::unique_ptr<AVCodecContext, CodecDeleter> ctx_;
   std::unique_ptr<AVFrame, FrameDeleter> frame_;
   std::unique_ptr<AVPacket, PacketDeleter> packet_;
   std::unique_ptr<SwsContext, SwsDeleter> sws_;
-  AVStream* stream_ = nullptr;
   cv::Size size_;
   std::map<int64_t, int64_t> durations_;  // pts → duration (ms) of frames sent, not yet out
 };
@@ -202,7 +182,6 @@ bool writeMp4(const std::string& path, const std::vector<EncodedFrame>& frames, 
     *error = "no frames to write";
     return false;
   }
-  const std::string tmp = path + ".tmp";
   Encoder enc;
   bool opened = false;
   cv::Size size;
@@ -220,11 +199,7 @@ bool writeMp4(const std::string& path, const std::vector<EncodedFrame>& frames, 
         *error = "frames too small to encode";
         return false;
       }
-      if (!enc.open(tmp, size, framesPerSecond(frames, 25), options, error)) {
-        std::error_code ec;
-        std::filesystem::remove(tmp, ec);
-        return false;
-      }
+      if (!enc.open(path, size, framesPerSecond(frames, 25), options, error)) return false;
       opened = true;
       t0 = f.t;
     }
@@ -243,18 +218,76 @@ bool writeMp4(const std::string& path, const std::vector<EncodedFrame>& frames, 
     *error = "none of the " + std::to_string(frames.size()) + " frames could be decoded";
     return false;
   }
-  if (!error->empty() || !enc.finish(error)) {
+  return error->empty() && enc.finish(error);
+}
+
+Mp4File::~Mp4File() {
+  if (oc_ != nullptr) {
+    if (oc_->pb != nullptr) avio_closep(&oc_->pb);
+    avformat_free_context(oc_);
+  }
+  if (!finished_) {
     std::error_code ec;
-    std::filesystem::remove(tmp, ec);
+    std::filesystem::remove(tmp_, ec);
+  }
+}
+
+bool Mp4File::create(std::string* error) {
+  int rc = avformat_alloc_output_context2(&oc_, nullptr, "mp4", tmp_.c_str());
+  if (rc < 0 || oc_ == nullptr) {
+    *error = "cannot set up an MP4 muxer: " + ffmpegError(rc);
+    return false;
+  }
+  stream_ = avformat_new_stream(oc_, nullptr);
+  if (stream_ == nullptr) {
+    *error = "out of memory setting up the MP4 muxer";
+    return false;
+  }
+  return true;
+}
+
+bool Mp4File::start(std::string* error) {
+  int rc = avio_open(&oc_->pb, tmp_.c_str(), AVIO_FLAG_WRITE);
+  if (rc < 0) {
+    *error = "cannot create " + tmp_ + ": " + ffmpegError(rc);
+    return false;
+  }
+  AVDictionary* opts = nullptr;
+  av_dict_set(&opts, "movflags", "+faststart", 0);
+  rc = avformat_write_header(oc_, &opts);
+  av_dict_free(&opts);
+  if (rc < 0) {
+    *error = "the MP4 muxer refuses this stream (" + std::string(avcodec_get_name(stream_->codecpar->codec_id)) +
+             "): " + ffmpegError(rc);
+    return false;
+  }
+  return true;
+}
+
+bool Mp4File::write(AVPacket* packet, std::string* error) {
+  packet->stream_index = stream_->index;
+  const int rc = av_interleaved_write_frame(oc_, packet);
+  if (rc < 0) {
+    *error = "cannot write to the MP4: " + ffmpegError(rc);
+    return false;
+  }
+  return true;
+}
+
+bool Mp4File::finish(std::string* error) {
+  int rc = av_write_trailer(oc_);
+  if (rc >= 0) rc = avio_closep(&oc_->pb);
+  if (rc < 0) {
+    *error = "cannot finish the MP4: " + ffmpegError(rc);
     return false;
   }
   std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
+  std::filesystem::rename(tmp_, path_, ec);
   if (ec) {
-    *error = "cannot rename " + tmp + ": " + ec.message();
-    std::filesystem::remove(tmp, ec);
+    *error = "cannot rename " + tmp_ + ": " + ec.message();
     return false;
   }
+  finished_ = true;
   return true;
 }
 

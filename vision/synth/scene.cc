@@ -522,6 +522,18 @@ nlohmann::json groundTruth(const Scene& s, const std::string& camera_id) {
   return gt;
 }
 
+SceneRecipe plainDrops(std::string name, uint64_t seed, int events) {
+  SceneRecipe r;
+  r.name = std::move(name);
+  r.seed = seed;
+  r.events = events;
+  r.heavy_fraction = 1.0;
+  r.small_weight = 0;
+  r.medium_weight = 0;
+  r.distractors = {Distractor::Noise};
+  return r;
+}
+
 std::string cameraConfigYaml(const Scene& s, const std::string& camera_id, double pixel_scale) {
   const Calibration& c = s.calibration;
   std::ostringstream out;

@@ -185,6 +185,10 @@ struct Scene {
 
 Scene makeScene(const SceneRecipe& recipe);
 
+// `events` large, heavy objects thrown on a still camera with sensor noise only:
+// the plain case that tests feed through the whole path.
+SceneRecipe plainDrops(std::string name, uint64_t seed, int events);
+
 // Ground truth: parameters, seed, calibration, events (with their per-frame track in
 // pixels) and distractor time spans.
 nlohmann::json groundTruth(const Scene& scene, const std::string& camera_id);
