@@ -47,6 +47,9 @@ struct DeviceConfig {
   std::string driver;  // decoder name, e.g. shaobing-access-v1
   std::string grid;    // grid cell id (网格)
   std::string zone;
+  // What a sensor measures where: socket (one appliance's power, the default),
+  // household_meter (a household's total power), water_meter, door_contact.
+  std::string role;
   Location location;
   double heartbeat_s = 0;  // 0 = default for the kind
   int line = 0;            // where it was defined, for messages

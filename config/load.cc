@@ -113,6 +113,10 @@ void parseDevices(MapReader& root, Config& cfg) {
                 r.string("driver", d.driver);
                 r.string("grid", d.grid);
                 r.string("zone", d.zone);
+                if (r.choice("role", d.role, {"socket", "household_meter", "water_meter", "door_contact"}) &&
+                    d.kind != "sensor") {
+                  r.error("role", "only sensors have a role");
+                }
                 parseLocation(r, "location", d.location);
                 r.duration("heartbeat", d.heartbeat_s, 0, 30 * 86400.0);
                 if (d.grid.empty()) d.grid = cfg.site.default_grid;

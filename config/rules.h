@@ -2,7 +2,9 @@
 // incident rules run on the normalized event stream (docs/configuration.md).
 #pragma once
 
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,36 +24,35 @@ struct DailyWindow {
   bool contains(int minute_of_day) const;
 };
 bool parseDailyWindow(const std::string& text, DailyWindow& out);
+// Reads `key` as a daily window into `out`; a malformed one is reported.
+void readDailyWindow(MapReader& r, const std::string& key, DailyWindow& out);
 
-struct WatchedResident {
-  std::string id;
-  std::string name;
-  std::string grid;
+// A rule's own settings, parsed from its keys under `rules:` by the parser the
+// rule registered (gateway/rules/<rule>/, registry gateway/rules/registry.cc).
+struct RuleConfig {
+  virtual ~RuleConfig() = default;
 };
+struct Config;
+// Reads the rule's keys from the `rules:` mapping (absent keys: defaults).
+using RuleSectionParser = std::function<std::shared_ptr<const RuleConfig>(MapReader& rules, const Config& cfg)>;
+// Registers a rule's parser; called at start-up by rules::registerRules(),
+// before any configuration is loaded. Registering a name again replaces it.
+void registerRuleSection(const std::string& name, RuleSectionParser parser);
 
 struct RulesConfig {
   double cooldown_s = 600;  // the same incident is not whistled again within this
-  double door_held_open_s = 120;
-  int stranger_attempts = 3;
-  double stranger_window_s = 600;
-  std::map<std::string, DailyWindow> restricted;  // device id -> allowed hours
-  double resident_inactive_s = 36 * 3600.0;
-  std::vector<WatchedResident> residents;
-  std::vector<std::string> no_charging_zones;
-  double charging_min_w = 60;
-  double charging_max_w = 800;
-  double charging_duration_s = 600;
-  std::vector<std::string> shed_zones;      // e-bike sheds watched for theft
-  std::vector<std::string> shed_gates;      // access devices at the shed gates
-  DailyWindow theft_night{22 * 60, 6 * 60};
-  double theft_window_s = 120;
-  std::vector<std::string> elevator_zones;  // camera zones where an e-bike is ebike_in_elevator
-  std::vector<std::string> corridor_zones;  // ... ebike_in_corridor
-  std::map<std::string, double> heartbeat_default_s = {
-      {"access", 600}, {"sensor", 900}, {"camera", 300}};
+  // Every registered rule's settings, by rule name, in the registry's order.
+  std::vector<std::pair<std::string, std::shared_ptr<const RuleConfig>>> sections;
+
+  template <class T>
+  const T* section(const std::string& name) const {
+    for (const auto& [n, c] : sections) {
+      if (n == name) return dynamic_cast<const T*>(c.get());
+    }
+    return nullptr;
+  }
 };
 
-struct Config;
 void parseIngestAndRules(MapReader& root, Config& cfg);
 
 }  // namespace shaobing::config

@@ -1,7 +1,8 @@
 // The driver seam: a driver turns one MQTT message from a device into
-// normalized events, or says precisely why it cannot. Drivers are pure
-// (no I/O, no clock): the ingest component applies the checks that need
-// configuration or time (size cap, known device, timestamp skew).
+// normalized events (shaobing::Event, gateway/core/event.h), or says
+// precisely why it cannot. Drivers are pure (no I/O, no clock): the ingest
+// component applies the checks that need configuration or time (size cap,
+// known device, timestamp skew).
 #pragma once
 
 #include <memory>
@@ -9,42 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "gateway/core/clock.h"
+#include "gateway/core/event.h"
 
 namespace shaobing::drivers {
-
-enum class EventKind {
-  kAccessGranted,
-  kAccessDenied,
-  kDoorOpened,
-  kDoorClosed,
-  kDoorForced,
-  kDoorHeldOpen,
-  kPassage,  // people through one opening: `count`
-  kTamper,
-  kHeartbeat,
-  kPower,    // socket power in W: `value`
-  kSmokeAlarm,
-  kContact,  // door/window contact: `state` true = open
-  kObjectEnteredZone,
-  kEbikeDetected,
-  kVehicleLeftZone,  // non-motor vehicle left `zone`
-};
-const char* toString(EventKind k);
-
-struct Event {
-  EventKind kind = EventKind::kHeartbeat;
-  std::string device;  // always the topic's device id
-  std::optional<SystemTime> at;  // as the device stated it
-  std::string method;       // card | face | qr | pin | remote
-  std::string person_type;  // resident | tenant | visitor | unknown | blocklisted
-  std::string person_id;
-  std::string zone;
-  std::string object;  // ebike | bicycle | person | ...
-  int count = 0;
-  double value = 0;
-  bool state = false;
-};
 
 enum class Reject {
   kMalformedJson,

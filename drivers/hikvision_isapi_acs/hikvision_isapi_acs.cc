@@ -107,6 +107,7 @@ class HikvisionIsapiAcs : public Driver {
         return fail;
       }
       e.person_id = !employee.empty() ? employee : card;
+      e.credential = card;
       if (user_type == "blackList") {
         e.person_type = "blocklisted";
       } else if (user_type == "visitor") {

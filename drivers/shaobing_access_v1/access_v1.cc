@@ -54,7 +54,8 @@ class AccessV1 : public Driver {
         return DecodeResult::fail(p == j->end() ? Reject::kMissingField : Reject::kWrongType,
                                   "'person' must be an object");
       }
-      if (!reqString(*p, "type", e.person_type, fail) || !optString(*p, "id", e.person_id, fail)) {
+      if (!reqString(*p, "type", e.person_type, fail) || !optString(*p, "id", e.person_id, fail) ||
+          !optString(*j, "credential", e.credential, fail) || !optString(*j, "tag", e.tag, fail)) {
         return fail;
       }
       if (!oneOf(e.person_type, {"resident", "tenant", "visitor", "unknown", "blocklisted"})) {

@@ -20,7 +20,7 @@ class CameraEventV1 : public Driver {
     auto j = beginEvent(payload, device, "camera", "ts", e, fail);
     std::string event;
     if (!j || !reqString(*j, "event", event, fail) || !optString(*j, "zone", e.zone, fail) ||
-        !optString(*j, "object", e.object, fail)) {
+        !optString(*j, "object", e.object, fail) || !optString(*j, "tag", e.tag, fail)) {
       return fail;
     }
     if (event == "object_entered_zone") {

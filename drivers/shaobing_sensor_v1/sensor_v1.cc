@@ -1,5 +1,5 @@
-// shaobing-sensor-v1: smart sockets (power), smoke detectors, door/window
-// contacts (README.md in this folder).
+// shaobing-sensor-v1: smart sockets and household meters (power), water
+// meters, smoke detectors, door/window contacts (README.md in this folder).
 #include "drivers/shaobing_sensor_v1/sensor_v1.h"
 
 #include "drivers/json_fields.h"
@@ -29,6 +29,18 @@ class SensorV1 : public Driver {
       }
       e.kind = EventKind::kPower;
       e.value = *watts;
+    } else if (type == "water") {
+      std::optional<double> total, used;
+      if (!optNumber(*j, "total_l", total, fail) || !optNumber(*j, "used_l", used, fail)) return fail;
+      if (total.has_value() == used.has_value()) {
+        return DecodeResult::fail(total ? Reject::kWrongType : Reject::kMissingField,
+                                  "a water reading has one of 'total_l' (the meter's total) or 'used_l'");
+      }
+      const double litres = total ? *total : *used;
+      if (litres < 0 || litres > 1e9) return DecodeResult::fail(Reject::kWrongType, "litres out of range 0..1e9");
+      e.kind = EventKind::kWater;
+      e.value = litres;
+      e.state = total.has_value();
     } else if (type == "smoke" || type == "contact") {
       const char* key = type == "smoke" ? "alarm" : "open";
       std::optional<bool> state;

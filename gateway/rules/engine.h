@@ -1,8 +1,8 @@
-// Incident rules on the normalized event stream: forced and held doors,
-// tamper, repeated strangers, tailgating, restricted doors after hours,
-// watched residents who stop coming and going, devices gone silent,
-// e-bike charging loads, suspected e-bike theft. Each raises incidents on
-// an IncidentSink with a stable incident key, so repeats fold.
+// The rule engine runs every registered rule (gateway/rules/registry.cc, one
+// folder per rule: doors, strangers, welfare, device liveness, charging loads,
+// smoke alarms, e-bike zones and theft) on the normalized event stream. Each
+// raises incidents on an IncidentSink with a stable incident key, so repeats
+// fold.
 //
 // Threading: single-threaded (the ingest component's rules thread). Time: only through
 // the Clock; intervals are judged on the steady clock, so wall-clock jumps
@@ -15,7 +15,7 @@
 #include <memory>
 
 #include "config/config.h"
-#include "drivers/driver.h"
+#include "gateway/core/event.h"
 #include "gateway/core/clock.h"
 #include "gateway/rules/state_store.h"
 #include "gateway/whistle/incident.h"
@@ -26,7 +26,7 @@ class RuleEngine {
  public:
   virtual ~RuleEngine() = default;
   // An event from a configured device (the ingest checked that).
-  virtual void onEvent(const drivers::Event& e) = 0;
+  virtual void onEvent(const Event& e) = 0;
   // Time-based rules; call about once a second.
   virtual void tick() = 0;
   virtual nlohmann::json health() const = 0;

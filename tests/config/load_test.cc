@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "config/config.h"
+#include "gateway/rules/rule.h"
 #include "vision/detectors/registry.h"
 #include "tests/support/paths.h"
 
@@ -175,6 +176,7 @@ TEST(LoadConfig, MissingFileIsAnError) {
 TEST(LoadConfig, EveryBundledExampleIsValid) {
   namespace fs = std::filesystem;
   vision::registerDetectors();  // as shaobingd and shaobing do: camera entries hold detector subtrees
+  rules::registerRules();
   int count = 0;
   for (const auto& e : fs::directory_iterator(fs::path(testing::kSourceDir) / "config/examples")) {
     if (e.path().extension() != ".yaml") continue;

@@ -106,6 +106,33 @@ TEST(SensorV1, DecodesPowerSmokeContactHeartbeat) {
   EXPECT_EQ(decode(kSensor, "s", R"({"type":"heartbeat"})").events.at(0).kind, EventKind::kHeartbeat);
 }
 
+TEST(SensorV1, DecodesWaterAsAMeterTotalOrAsLitresUsed) {
+  auto total = decode(kSensor, "w", R"({"type":"water","total_l":18342.5,"ts":1795334400000})");
+  ASSERT_FALSE(total.error) << total.detail;
+  EXPECT_EQ(total.events.at(0).kind, EventKind::kWater);
+  EXPECT_DOUBLE_EQ(total.events.at(0).value, 18342.5);
+  EXPECT_TRUE(total.events.at(0).state);
+  auto used = decode(kSensor, "w", R"({"type":"water","used_l":3.5})");
+  EXPECT_DOUBLE_EQ(used.events.at(0).value, 3.5);
+  EXPECT_FALSE(used.events.at(0).state);
+  expectReject(decode(kSensor, "w", R"({"type":"water"})"), Reject::kMissingField);
+  expectReject(decode(kSensor, "w", R"({"type":"water","total_l":1,"used_l":1})"), Reject::kWrongType);
+  expectReject(decode(kSensor, "w", R"({"type":"water","used_l":-1})"), Reject::kWrongType);
+  expectReject(decode(kSensor, "w", R"({"type":"water","used_l":"a bucket"})"), Reject::kWrongType);
+}
+
+TEST(AccessV1, CarriesTheCredentialAndAVehicleTagWhenReported) {
+  auto r = decode("shaobing-access-v1", "gate",
+                  R"({"event":"access_granted","method":"card","person":{"type":"resident","id":"r-1"},)"
+                  R"("credential":"card-77","tag":"EB-7"})");
+  ASSERT_FALSE(r.error) << r.detail;
+  EXPECT_EQ(r.events.at(0).credential, "card-77");
+  EXPECT_EQ(r.events.at(0).tag, "EB-7");
+  expectReject(decode("shaobing-access-v1", "gate",
+                      R"({"event":"access_granted","method":"card","person":{"type":"resident"},"tag":7})"),
+               Reject::kWrongType);
+}
+
 TEST(SensorV1, RejectsEveryBadForm) {
   expectReject(decode(kSensor, "s", "not json"), Reject::kMalformedJson);
   expectReject(decode(kSensor, "s", R"({"type":"power","watts":"lots"})"), Reject::kWrongType);

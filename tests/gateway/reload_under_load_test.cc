@@ -32,8 +32,8 @@ std::string config(int generation, int local_port, int uplink_port, const std::s
                       "ingest:\n  max_payload: " + std::to_string(32 + generation) + "KiB\n"
                       "rules:\n  cooldown: " + std::to_string(60 + generation) + "s\n"
                       "  stranger_repeated: {attempts: " + std::to_string(3 + generation % 3) + ", window: 1m}\n"
-                      "  charging_load: {no_charging_zones: [corridor], duration: " +
-                      std::to_string(600 + generation) + "s}\n"
+                      "  charging_load: {no_charging_zones: [corridor], confirm: " +
+                      std::to_string(400 + generation) + "s}\n"
                       "devices:\n"
                       "  - {id: door-1, kind: access, location: {building: \"1\"}}\n"
                       "  - {id: socket-1, kind: sensor, zone: corridor}\n"

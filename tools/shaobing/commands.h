@@ -9,6 +9,7 @@ namespace shaobing::cli {
 void registerCheckConfig(CLI::App& app, int& exit_code);
 void registerReport(CLI::App& app, int& exit_code);
 void registerReplay(CLI::App& app, int& exit_code);
+void registerReplaySensor(CLI::App& app, int& exit_code);
 void registerFeedCamera(CLI::App& app, int& exit_code);
 void registerWhistles(CLI::App& app, int& exit_code);
 
@@ -16,6 +17,7 @@ inline void registerCommands(CLI::App& app, int& exit_code) {
   registerCheckConfig(app, exit_code);
   registerReport(app, exit_code);
   registerReplay(app, exit_code);
+  registerReplaySensor(app, exit_code);
   registerFeedCamera(app, exit_code);
   registerWhistles(app, exit_code);
 }

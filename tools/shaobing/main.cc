@@ -2,6 +2,7 @@
 // and registers itself here.
 #include <CLI/CLI.hpp>
 
+#include "gateway/rules/rule.h"
 #include "gateway/version.h"
 #include "tools/shaobing/commands.h"
 #include "vision/detectors/registry.h"
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   // Camera entries may hold every registered detector's subtree.
   shaobing::vision::registerDetectors();
+  shaobing::rules::registerRules();  // and `rules:` each rule's keys
   int exit_code = 0;
   shaobing::cli::registerCommands(app, exit_code);
   CLI11_PARSE(app, argc, argv);

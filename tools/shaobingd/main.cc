@@ -7,6 +7,7 @@
 #include "config/config.h"
 #include "gateway/core/log.h"
 #include "gateway/daemon/daemon.h"
+#include "gateway/rules/rule.h"
 #include "gateway/version.h"
 #include "tools/shaobingd/components.h"
 #include "vision/detectors/registry.h"
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   shaobing::vision::registerDetectors();  // camera entries may hold each detector's subtree
+  shaobing::rules::registerRules();       // `rules:` holds each rule's keys
   shaobing::config::LoadResult loaded = shaobing::config::loadConfigFile(config_path);
   if (!loaded.ok()) {
     for (const auto& m : loaded.messages()) std::cerr << m << "\n";
