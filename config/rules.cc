@@ -54,11 +54,18 @@ void parseIngestAndRules(MapReader& root, Config& cfg) {
   {
     MapReader r(root.child("ingest"), "ingest", diag);
     r.bytes("max_payload", cfg.ingest.max_payload_bytes, 256, 16LL * 1024 * 1024);
+    r.bytes("max_report", cfg.ingest.max_report_bytes, 1024, 64LL * 1024 * 1024);
     r.duration("max_clock_skew", cfg.ingest.max_clock_skew_s, 1, 365 * 86400.0);
   }
   MapReader r(root.child("rules"), "rules", diag);
   if (!r.valid()) return;
   r.duration("cooldown", cfg.rules.cooldown_s, 0, 7 * 86400.0);
+  {
+    MapReader s(r.child("heartbeat"), r.pathOf("heartbeat"), diag);
+    for (const char* kind : {"access", "sensor", "camera"}) {
+      s.duration(kind, cfg.rules.heartbeat_default_s[kind], 0, 30 * 86400.0);
+    }
+  }
   // Each rule reads its own keys; a key no rule reads is reported as unknown.
   for (const auto& [name, parse] : ruleSections()) {
     auto section = parse(r, cfg);

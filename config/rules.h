@@ -14,6 +14,7 @@ namespace shaobing::config {
 
 struct IngestConfig {
   long long max_payload_bytes = 64 * 1024;
+  long long max_report_bytes = 12LL * 1024 * 1024;  // people's reports carry a photo
   double max_clock_skew_s = 3600;  // device timestamps further off are rejected
 };
 
@@ -41,6 +42,9 @@ void registerRuleSection(const std::string& name, RuleSectionParser parser);
 
 struct RulesConfig {
   double cooldown_s = 600;  // the same incident is not whistled again within this
+  // rules.heartbeat: how long a device of each kind may stay silent (its own
+  // `heartbeat:` overrides; 0 = not watched). Judged by the liveness watch.
+  std::map<std::string, double> heartbeat_default_s = {{"access", 600}, {"sensor", 900}, {"camera", 300}};
   // Every registered rule's settings, by rule name, in the registry's order.
   std::vector<std::pair<std::string, std::shared_ptr<const RuleConfig>>> sections;
 

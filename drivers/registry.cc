@@ -3,6 +3,7 @@
 #include "drivers/hikvision_isapi_acs/hikvision_isapi_acs.h"
 #include "drivers/shaobing_access_v1/access_v1.h"
 #include "drivers/shaobing_camera_event_v1/camera_event_v1.h"
+#include "drivers/shaobing_report_v1/report_v1.h"
 #include "drivers/shaobing_sensor_v1/sensor_v1.h"
 
 namespace shaobing::drivers {
@@ -17,6 +18,7 @@ const Entry kDrivers[] = {
     {"shaobing-sensor-v1", createSensorV1},
     {"shaobing-camera-event-v1", createCameraEventV1},
     {"hikvision-isapi-acs", createHikvisionIsapiAcs},
+    {"shaobing-report-v1", createReportV1},
 };
 }  // namespace
 

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "gateway/core/log.h"
+#include "gateway/daemon/liveness.h"
 #include "gateway/whistle/incident.h"
 #include "vision/camera/pipeline.h"
 #include "vision/camera/stream_recorder.h"
@@ -28,7 +29,6 @@ constexpr size_t kMaxFrameBytes = 8u << 20;
 constexpr double kGopMarginS = 4;                // record streams: a group of pictures before the clip
 constexpr size_t kRecordRingBytes = 48u << 20;  // record streams: compressed packets kept
 
-double secondsSince(SteadyTime from, SteadyTime to) { return std::chrono::duration<double>(to - from).count(); }
 
 
 struct Frame {
@@ -47,7 +47,6 @@ class Camera {
         rlog_(log_),
         record_(makeRecorder(ctx, cfg, cam)),
         pipeline_(cfg, cam, pipelineOptions(clips, record_)),
-        last_frame_(ctx.clock.steady()),
         c_frames_(ctx.counters.counter("vision." + cam.id + ".frames")),
         c_dropped_(ctx.counters.counter("vision." + cam.id + ".dropped")),
         c_bad_(ctx.counters.counter("vision." + cam.id + ".bad_frames")),
@@ -103,26 +102,9 @@ class Camera {
     rlog_.warn("bad-" + cam_.id, "camera " + cam_.id + ": " + why);
   }
 
-  // io thread, once a second.
-  void checkOffline() {
-    const double silent = secondsSince(last_frame_.load(), ctx_.clock.steady());
-    if (silent < cam_.offline_after_s || offline_.exchange(true)) return;
-    log_->warn("camera {}: no frames for {:.0f} s", cam_.id, silent);
-    whistle::Incident inc;
-    inc.type = "device_offline";
-    inc.source = cam_.id;
-    inc.zone = cam_.zone;
-    inc.grid = cam_.grid;
-    inc.location = cam_.location;
-    inc.incident_key = "device_offline:" + cam_.id;
-    inc.details = {{"kind", "camera"}, {"silent_s", std::round(silent)}, {"offline_after_s", cam_.offline_after_s}};
-    if (ctx_.incidents) ctx_.incidents->raise(std::move(inc));
-  }
-
   nlohmann::json health() const {
     std::lock_guard<std::mutex> lock(mu_);
     nlohmann::json j = {{"source", cam_.source},
-            {"offline", offline_.load()},
             {"frames", c_frames_.load()},
             {"dropped", c_dropped_.load()},
             {"bad_frames", c_bad_.load()},
@@ -140,12 +122,9 @@ class Camera {
   }
 
  private:
+  // A sign of life for the daemon's liveness watch (device_offline and its closing).
   void seen() {
-    last_frame_ = ctx_.clock.steady();
-    if (offline_.exchange(false)) {
-      log_->info("camera {}: frames again", cam_.id);
-      if (ctx_.incidents) ctx_.incidents->clear("device_offline:" + cam_.id, "camera sends frames again");
-    }
+    if (ctx_.liveness != nullptr) ctx_.liveness->seen(cam_.id);
   }
 
   void work() {
@@ -348,8 +327,6 @@ class Camera {
   std::deque<Frame> queue_;
   bool stopping_ = false;
   double last_t_ = NAN;
-  std::atomic<SteadyTime> last_frame_;
-  std::atomic<bool> offline_{false};
   std::atomic<size_t> memory_bytes_{0};
   std::atomic<uint64_t>& c_frames_;
   std::atomic<uint64_t>& c_dropped_;
@@ -368,8 +345,9 @@ class Camera {
 class Vision : public Component {
  public:
   Vision(ServiceContext& ctx, const config::Config& cfg)
-      : ctx_(ctx), vision_(cfg.vision), log_(logger("vision")), rlog_(log_), timer_(ctx.io) {
+      : ctx_(ctx), vision_(cfg.vision), log_(logger("vision")), rlog_(log_) {
     for (const auto& c : cfg.cameras) cameras_[c.id] = std::make_unique<Camera>(ctx, cfg, c, &clips_);
+    if (ctx.liveness != nullptr) ctx.liveness->watch("cameras", Liveness::camerasOf(cfg));
     prefix_ = cfg.topicPrefix() + "/in/camera/";
     ctx.inbound.add(prefix_ + "+/frame", 0, [this](const mqtt::Message& m) { onFrame(m); });
   }
@@ -390,12 +368,10 @@ class Vision : public Component {
 
   void start() override {
     for (auto& [id, cam] : cameras_) cam->start();
-    tick();
   }
 
   void stop(std::function<void()> done) override {
     stopped_ = true;
-    timer_.cancel();
     for (auto& [id, cam] : cameras_) cam->stop();
     // Clips already handed over are finished and attached while the whistle queue still runs.
     clips_.drain();
@@ -438,20 +414,10 @@ class Vision : public Component {
     cam.push({t, std::make_shared<const std::string>(m.payload), {}});
   }
 
-  void tick() {
-    timer_.expires_after(std::chrono::seconds(1));
-    timer_.async_wait([this](const boost::system::error_code& ec) {
-      if (ec || stopped_) return;
-      for (auto& [id, cam] : cameras_) cam->checkOffline();
-      tick();
-    });
-  }
-
   ServiceContext& ctx_;
   config::VisionConfig vision_;
   std::shared_ptr<spdlog::logger> log_;
   RateLimitedLog rlog_;
-  boost::asio::steady_timer timer_;
   std::map<std::string, std::unique_ptr<Camera>> cameras_;
   // Declared after the cameras: destroyed (its thread joined) before them,
   // since its jobs call back into their evidence recorders.

@@ -21,6 +21,7 @@ const char* toString(EventKind k) {
     case EventKind::kObjectEnteredZone: return "object_entered_zone";
     case EventKind::kEbikeDetected: return "ebike_detected";
     case EventKind::kVehicleLeftZone: return "vehicle_left_zone";
+    case EventKind::kReport: return "report";
   }
   return "unknown";
 }

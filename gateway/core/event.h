@@ -27,8 +27,20 @@ enum class EventKind {
   kObjectEnteredZone,
   kEbikeDetected,
   kVehicleLeftZone,  // non-motor vehicle left `zone`
+  kReport,           // a person's report (随手拍): `report`; `device` is the reporter
 };
 const char* toString(EventKind k);
+
+// What a resident or grid worker reported, as their app sent it.
+struct Report {
+  std::string level;      // routine | priority | emergency
+  std::string text;
+  std::string report_id;  // makes re-sending idempotent
+  std::string grid;
+  std::string building, unit, place;  // place: free text
+  std::optional<int> floor;
+  std::string photo_jpeg;  // decoded bytes, empty when none
+};
 
 struct Event {
   EventKind kind = EventKind::kHeartbeat;
@@ -44,6 +56,7 @@ struct Event {
   int count = 0;
   double value = 0;
   bool state = false;
+  std::optional<Report> report;  // kReport only
 };
 
 }  // namespace shaobing

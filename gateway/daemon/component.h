@@ -19,6 +19,8 @@
 
 namespace shaobing {
 
+class Liveness;
+
 namespace whistle {
 class IncidentSink;
 }
@@ -34,6 +36,9 @@ struct ServiceContext {
   std::shared_ptr<mqtt::Connection> local;   // the community's broker
   mqtt::Router& inbound;                     // subscribe + route local messages
   whistle::IncidentSink* incidents = nullptr;  // set by the whistle queue, built first
+  // One liveness watch for every source: components tell it what they own
+  // (watch) and each sign of life (seen). Set by the daemon; may be null in tests.
+  Liveness* liveness = nullptr;
 };
 
 class Component {

@@ -14,6 +14,7 @@
 #include "gateway/core/log.h"
 #include "gateway/core/systemd.h"
 #include "gateway/daemon/component.h"
+#include "gateway/daemon/liveness.h"
 #include "gateway/daemon/registry.h"
 #include "gateway/mqtt/connection.h"
 #include "gateway/version.h"
@@ -33,6 +34,7 @@ class Daemon::Impl {
         log_(logger("daemon")),
         signals_(io_, SIGTERM, SIGINT, SIGHUP),
         health_timer_(io_),
+        liveness_timer_(io_),
         watchdog_timer_(io_),
         stop_deadline_(io_),
         started_at_(std::chrono::system_clock::now()),
@@ -61,18 +63,22 @@ class Daemon::Impl {
     });
     ctx_ = std::make_unique<ServiceContext>(
         ServiceContext{io_, systemClock(), counters_, *start_, local_, *router_, nullptr});
+    liveness_ = std::make_unique<Liveness>(systemClock(), cfg_->state_dir + "/liveness.json");
+    ctx_->liveness = liveness_.get();
     try {
       components_ = build_components_ ? build_components_(*ctx_, *start_) : buildCoreComponents(*ctx_, *start_);
     } catch (const std::exception& e) {
       log_->error("start-up failed: {}", e.what());
       return 1;
     }
+    liveness_->setSink(ctx_->incidents);
 
     local_->start();
     for (auto& c : components_) c->start();
 
     signals_.async_wait([this](const boost::system::error_code& e, int sig) { onSignal(e, sig); });
     scheduleHealth();
+    scheduleLiveness();
     startWatchdog();
 
     log_->info("shaobingd {} started for site '{}' (config {}, state {})", kVersion, cfg_->site.id,
@@ -82,6 +88,7 @@ class Daemon::Impl {
     io_.run();
 
     // Components hold references into the io_context: release them first.
+    liveness_->setSink(nullptr);
     components_.clear();
     local_.reset();
     ctx_.reset();
@@ -128,6 +135,7 @@ class Daemon::Impl {
       if (h.is_object() && h.contains("connection")) j["connections"][c->name()] = h["connection"];
     }
     j["components"] = comps;
+    j["liveness"] = liveness_->health();
     j["counters"] = counters_.snapshot();
     return j;
   }
@@ -145,6 +153,16 @@ class Daemon::Impl {
       if (e || stopping_) return;
       publishHealth();
       scheduleHealth();
+    });
+  }
+
+  // Sources silent too long raise device_offline (gateway/daemon/liveness.h).
+  void scheduleLiveness() {
+    liveness_timer_.expires_after(std::chrono::seconds(1));
+    liveness_timer_.async_wait([this](const boost::system::error_code& e) {
+      if (e || stopping_) return;
+      liveness_->check();
+      scheduleLiveness();
     });
   }
 
@@ -228,6 +246,8 @@ class Daemon::Impl {
     systemd::notifyStopping();
     signals_.cancel();
     health_timer_.cancel();
+    liveness_timer_.cancel();
+    liveness_->persist();
     stop_deadline_.expires_after(kStopBudget);
     stop_deadline_.async_wait([this](const boost::system::error_code& e) {
       if (e) return;
@@ -273,6 +293,7 @@ class Daemon::Impl {
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer health_timer_;
+  boost::asio::steady_timer liveness_timer_;
   boost::asio::steady_timer watchdog_timer_;
   boost::asio::steady_timer stop_deadline_;
   std::chrono::microseconds watchdog_period_{0};
@@ -280,6 +301,7 @@ class Daemon::Impl {
   std::shared_ptr<mqtt::Connection> local_;
   std::unique_ptr<mqtt::Router> router_;
   std::unique_ptr<ServiceContext> ctx_;
+  std::unique_ptr<Liveness> liveness_;  // outlives the components that report to it
   std::vector<std::unique_ptr<Component>> components_;
   SystemTime started_at_;
   SteadyTime started_steady_;

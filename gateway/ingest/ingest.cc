@@ -13,6 +13,7 @@
 
 #include "drivers/driver.h"
 #include "gateway/core/log.h"
+#include "gateway/daemon/liveness.h"
 #include "gateway/ingest/journal.h"
 #include "gateway/rules/engine.h"
 #include "gateway/whistle/incident.h"
@@ -60,9 +61,10 @@ class Ingest : public Component {
       sink = &null_sink_;
     }
     engine_ = rules::createRuleEngine(cfg, *sink, ctx.clock, *journal_);
+    if (ctx.liveness != nullptr) ctx.liveness->watch("devices", Liveness::devicesOf(cfg));
     const std::string base = cfg.topicPrefix() + "/in/";
     prefix_ = base;
-    for (const char* filter : {"access/+", "sensor/+", "camera/+/event"}) {
+    for (const char* filter : {"access/+", "sensor/+", "camera/+/event", "report/+"}) {
       ctx.inbound.add(base + filter, 1, [this](const mqtt::Message& m) { onMessage(m); });
     }
     publishHealth();
@@ -83,6 +85,7 @@ class Ingest : public Component {
       std::lock_guard<std::mutex> lock(cfg_mu_);
       cfg_ = next;
     }
+    if (ctx_.liveness != nullptr) ctx_.liveness->watch("devices", Liveness::devicesOf(*next));
     boost::asio::post(rules_io_, [this, next] { engine_->reconfigure(next); });
     return true;
   }
@@ -136,7 +139,9 @@ class Ingest : public Component {
   void onMessage(const mqtt::Message& m) {
     int64_t now_ms = toUnixMillis(ctx_.clock.now());
     const std::shared_ptr<const config::Config> cfg = config();
-    if (static_cast<long long>(m.payload.size()) > cfg->ingest.max_payload_bytes) {
+    const bool report = m.topic.rfind(prefix_ + "report/", 0) == 0;
+    const long long cap = report ? cfg->ingest.max_report_bytes : cfg->ingest.max_payload_bytes;
+    if (static_cast<long long>(m.payload.size()) > cap) {
       reject(driverFor(*cfg, m.topic), drivers::Reject::kTooLarge, m.topic,
              std::to_string(m.payload.size()) + " bytes");
       return;
@@ -177,6 +182,7 @@ class Ingest : public Component {
   std::string driverFor(const config::Config& cfg, const std::string& topic) const {
     std::string family, device;
     parseTopic(topic, family, device);
+    if (family == "report") return "shaobing-report-v1";
     if (const auto* d = cfg.findDevice(device); d && !d->driver.empty()) return d->driver;
     if (family == "sensor") return "shaobing-sensor-v1";
     if (family == "camera") return "shaobing-camera-event-v1";
@@ -204,10 +210,12 @@ class Ingest : public Component {
       return;
     }
     const config::DeviceConfig* dev = cfg->findDevice(device);
-    if (dev == nullptr) {
+    if (dev == nullptr && family != "report") {  // reporters are people, not configured devices
       reject(driver_name, drivers::Reject::kUnknownDevice, topic, "device '" + device + "' is not configured");
       return;
     }
+    // Any message is a sign of life, even one its driver cannot read.
+    if (dev != nullptr && ctx_.liveness != nullptr) ctx_.liveness->seen(device);
     drivers::DecodeResult r = drivers_.at(driver_name)->decode(device, payload);
     if (r.error) {
       reject(driver_name, *r.error, topic, r.detail);

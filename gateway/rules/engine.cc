@@ -23,6 +23,14 @@ class Engine : public RuleEngine {
 
   void onEvent(const Event& e) override {
     ++events_;
+    if (e.kind == EventKind::kReport) {
+      // Reporters are people, not configured devices.
+      config::DeviceConfig reporter;
+      reporter.id = e.device;
+      reporter.kind = "reporter";
+      for (auto& r : rules_) r->onEvent(e, reporter);
+      return;
+    }
     const config::DeviceConfig* dev = ctx_.config().findDevice(e.device);
     if (dev == nullptr) return;
     for (auto& r : rules_) r->onEvent(e, *dev);

@@ -1,11 +1,13 @@
-// Byte encodings the whistle queue needs: sha256 of evidence (hex) and
-// base64 for photos carried inside JSON reports.
+// Byte encodings the whistle queue needs: sha256 of evidence (hex). Base64
+// is in gateway/core/base64.h.
 #pragma once
 
 #include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
+
+#include "gateway/core/base64.h"
 
 namespace shaobing::whistle {
 
@@ -25,8 +27,5 @@ class Sha256 {
   struct Ctx;
   std::unique_ptr<Ctx> ctx_;
 };
-std::string base64Encode(const std::string& bytes);
-// Standard alphabet with padding; whitespace ignored. nullopt when invalid.
-std::optional<std::string> base64Decode(const std::string& text);
 
 }  // namespace shaobing::whistle

@@ -23,8 +23,6 @@ namespace {
 constexpr const char* kSchema = "shaobing.whistle/1";
 constexpr const char* kEvidenceSchema = "shaobing.evidence/1";
 constexpr const char* kClearedSchema = "shaobing.cleared/1";
-constexpr size_t kMaxReportText = 4000;
-constexpr size_t kMaxPhotoBytes = 8 * 1024 * 1024;
 
 void replaceAll(std::string& s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) {
@@ -109,8 +107,6 @@ class WhistleQueue final : public Component, public IncidentSink {
       uplink_->subscribe("grid/" + cfg_.site.id + "/ack", 1);
       uplink_->start();
     }
-    ctx_.inbound.add(cfg_.topicPrefix() + "/in/report/+", 1,
-                     [this](const mqtt::Message& m) { onReport(m); });
     tick();
   }
 
@@ -152,7 +148,6 @@ class WhistleQueue final : public Component, public IncidentSink {
     j["escalations"] = escalations_.load();
     j["acks_applied"] = acks_applied_.load();
     j["ack_errors"] = ack_errors_.load();
-    j["reports_rejected"] = reports_rejected_.load();
     j["db_bytes"] = store_->usedBytes();
     return j;
   }
@@ -547,63 +542,6 @@ class WhistleQueue final : public Component, public IncidentSink {
     }
   }
 
-  // People's reports (local broker's receive thread): the whistle is stored
-  // before this returns, so the QoS 1 PUBACK means it is safe.
-  void onReport(const mqtt::Message& m) {
-    auto bad = [&](const std::string& why) {
-      ++reports_rejected_;
-      ctx_.counters.add("whistle.reports_rejected");
-      rlog_.warn("report", "report on " + m.topic + " rejected: " + why);
-    };
-    std::string reporter = m.topic.substr(m.topic.rfind('/') + 1);
-    nlohmann::json j = nlohmann::json::parse(m.payload, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
-    if (!j.contains("level") || !j["level"].is_string()) return bad("no string level");
-    auto level = parseLevel(j["level"].get<std::string>());
-    if (!level) return bad("level must be routine, priority or emergency");
-    if (!j.contains("text") || !j["text"].is_string()) return bad("no string text");
-    std::string text = j["text"].get<std::string>();
-    if (text.empty() || text.size() > kMaxReportText) return bad("text empty or too long");
-    Incident inc;
-    inc.type = "reported_hazard";
-    inc.level = level;
-    inc.source = reporter;
-    if (j.contains("location")) {
-      const auto& l = j["location"];
-      if (!l.is_object()) return bad("location is not an object");
-      auto str = [&](const char* k) {
-        return l.contains(k) && l[k].is_string() ? l[k].get<std::string>() : std::string();
-      };
-      inc.location.building = str("building");
-      inc.location.unit = str("unit");
-      inc.location.text = str("text");
-      if (l.contains("floor") && l["floor"].is_number_integer()) inc.location.floor = l["floor"].get<int>();
-    }
-    if (j.contains("grid") && j["grid"].is_string()) inc.grid = j["grid"].get<std::string>();
-    inc.details = {{"text", text}, {"reporter", reporter}};
-    if (j.contains("report_id")) {
-      if (!j["report_id"].is_string()) return bad("report_id is not a string");
-      // A redelivered report (same reporter and report_id) folds into the
-      // whistle it already raised.
-      std::string rid = j["report_id"].get<std::string>();
-      inc.details["report_id"] = rid;
-      inc.incident_key = "report:" + reporter + ":" + rid;
-    }
-    if (j.contains("photo_base64")) {
-      if (!j["photo_base64"].is_string()) return bad("photo_base64 is not a string");
-      auto photo = base64Decode(j["photo_base64"].get<std::string>());
-      if (!photo) return bad("photo_base64 is not valid base64");
-      if (photo->size() > kMaxPhotoBytes) return bad("photo larger than 8 MiB");
-      if (photo->size() < 3 || static_cast<unsigned char>((*photo)[0]) != 0xFF ||
-          static_cast<unsigned char>((*photo)[1]) != 0xD8) {
-        return bad("photo is not a JPEG");
-      }
-      inc.evidence.push_back({"photo", "image/jpeg", "", std::move(*photo)});
-    }
-    RaiseResult r = raise(std::move(inc));
-    if (!r.ok) bad("could not store: " + r.error);
-  }
-
   ServiceContext& ctx_;
   const config::Config& cfg_;  // at start: site, uplink, whistles (fixed for the process's life)
   config::WhistlesConfig wcfg_;
@@ -624,7 +562,7 @@ class WhistleQueue final : public Component, public IncidentSink {
   SteadyTime last_evict_{};
   // health (any thread)
   std::atomic<uint64_t> in_flight_count_{0}, raised_{0}, folded_{0}, delivered_{0}, dropped_{0},
-      escalations_{0}, acks_applied_{0}, ack_errors_{0}, reports_rejected_{0};
+      escalations_{0}, acks_applied_{0}, ack_errors_{0};
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "drivers/driver.h"
 #include "drivers/json_fields.h"
+#include "gateway/core/base64.h"
 
 namespace shaobing::drivers {
 namespace {
@@ -22,7 +23,8 @@ void expectReject(const DecodeResult& r, Reject why) {
 
 TEST(DriverRegistry, KnowsEveryShippedDriverAndNothingElse) {
   EXPECT_EQ(driverNames(), (std::vector<std::string>{"shaobing-access-v1", "shaobing-sensor-v1",
-                                                      "shaobing-camera-event-v1", "hikvision-isapi-acs"}));
+                                                      "shaobing-camera-event-v1", "hikvision-isapi-acs",
+                                                      "shaobing-report-v1"}));
   EXPECT_EQ(createDriver("no-such-driver"), nullptr);
 }
 
@@ -142,6 +144,41 @@ TEST(SensorV1, RejectsEveryBadForm) {
   expectReject(decode(kSensor, "s", R"({"watts":5})"), Reject::kMissingField);
   expectReject(decode(kSensor, "s", R"({"type":"radiation"})"), Reject::kUnknownEvent);
   expectReject(decode(kSensor, "s", R"({"device":"other","type":"heartbeat"})"), Reject::kDeviceMismatch);
+}
+
+const char* kReport = "shaobing-report-v1";
+
+TEST(ReportV1, DecodesAReportWithLocationAndPhoto) {
+  const std::string jpeg = std::string("\xFF\xD8\xFF\xE0", 4) + "body";
+  nlohmann::json j = {{"level", "emergency"},
+                      {"text", "burning smell in corridor"},
+                      {"location", {{"building", "9"}, {"unit", "2"}, {"floor", 3}, {"text", "by the lift"}}},
+                      {"grid", "g-09"},
+                      {"report_id", "app-1"},
+                      {"photo_base64", base64Encode(jpeg)}};
+  auto r = decode(kReport, "resident-42", j.dump());
+  ASSERT_FALSE(r.error) << r.detail;
+  const Event& e = r.events.at(0);
+  EXPECT_EQ(e.kind, EventKind::kReport);
+  EXPECT_EQ(e.device, "resident-42");
+  ASSERT_TRUE(e.report.has_value());
+  EXPECT_EQ(e.report->level, "emergency");
+  EXPECT_EQ(e.report->floor, 3);
+  EXPECT_EQ(e.report->place, "by the lift");
+  EXPECT_EQ(e.report->report_id, "app-1");
+  EXPECT_EQ(e.report->photo_jpeg, jpeg);
+}
+
+TEST(ReportV1, RejectsEveryBadForm) {
+  expectReject(decode(kReport, "x", "not json"), Reject::kMalformedJson);
+  expectReject(decode(kReport, "x", R"({"level":"urgent","text":"a"})"), Reject::kWrongType);
+  expectReject(decode(kReport, "x", R"({"level":"routine"})"), Reject::kMissingField);
+  expectReject(decode(kReport, "x", R"({"level":"routine","text":""})"), Reject::kWrongType);
+  expectReject(decode(kReport, "x", R"({"level":"routine","text":"a","photo_base64":"QUJD"})"), Reject::kWrongType);
+  expectReject(decode(kReport, "x", R"({"level":"routine","text":"a","photo_base64":"@@"})"), Reject::kWrongType);
+  expectReject(decode(kReport, "x", R"({"level":"routine","text":"a","location":"here"})"), Reject::kWrongType);
+  expectReject(decode(kReport, "x", R"({"level":"routine","text":"a","location":{"floor":2.5}})"), Reject::kWrongType);
+  expectReject(decode(kReport, "x", R"({"reporter":"y","level":"routine","text":"a"})"), Reject::kDeviceMismatch);
 }
 
 const char* kCamera = "shaobing-camera-event-v1";

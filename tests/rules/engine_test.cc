@@ -281,16 +281,6 @@ TEST_F(RulesTest, AWallClockSetBackAcrossARestartCountsNoNegativeTime) {
   EXPECT_EQ(sink_.countKey("resident_inactive:r-0101"), 1u);
 }
 
-TEST_F(RulesTest, DeviceOfflinePastItsHeartbeatThenClearedWhenBack) {
-  tickFor(601s);
-  ASSERT_EQ(sink_.types(), std::vector<std::string>{"device_offline"});
-  EXPECT_EQ(sink_.raised[0].source, "door-1");
-  tickFor(60s);
-  EXPECT_EQ(sink_.raised.size(), 1u);
-  engine_->onEvent(ev(EventKind::kHeartbeat, "door-1"));
-  EXPECT_EQ(sink_.cleared, std::vector<std::string>{"device_offline:door-1"});
-}
-
 // Power readings as the socket sends them: the reading's own time in `at`.
 void feedPower(RuleEngine& engine, FakeClock& clock, const std::string& device,
                const std::vector<powersim::Reading>& readings, SystemTime origin, double from_s, double to_s) {
@@ -644,6 +634,31 @@ rules:
   EXPECT_NE(all.find("name the owner"), std::string::npos) << all;
   EXPECT_NE(all.find("must be greater than min_w"), std::string::npos) << all;
   EXPECT_NE(all.find("night_level"), std::string::npos) << all;
+}
+
+// ---- people's reports ---------------------------------------------------------
+
+TEST_F(RulesTest, AReportBecomesAWhistleAtItsLevelWithItsPhotoAndFoldsWhenResent) {
+  Event e = ev(EventKind::kReport, "resident-42");  // a reporter, not a configured device
+  Report r;
+  r.level = "emergency";
+  r.text = "smoke from 1102";
+  r.report_id = "app-9";
+  r.building = "11";
+  r.floor = 11;
+  r.photo_jpeg = std::string("\xFF\xD8\xFF", 3);
+  e.report = r;
+  engine_->onEvent(e);
+  ASSERT_EQ(sink_.count("reported_hazard"), 1u);
+  const whistle::Incident& inc = *sink_.first("reported_hazard");
+  EXPECT_EQ(inc.level, whistle::Level::kEmergency);
+  EXPECT_EQ(inc.source, "resident-42");
+  EXPECT_EQ(inc.incident_key, "report:resident-42:app-9");
+  EXPECT_EQ(inc.location.floor, 11);
+  EXPECT_EQ(inc.details["text"], "smoke from 1102");
+  ASSERT_EQ(inc.evidence.size(), 1u);
+  EXPECT_EQ(inc.evidence[0].kind, "photo");
+  EXPECT_EQ(engine_->health()["reports"], 1);
 }
 
 }  // namespace

@@ -95,7 +95,7 @@ TEST(RtspCameraTest, ReadsH264FramesGoesOfflineWhenTheServerDiesAndReconnectsWhe
   int again = 0;
   auto server2 = startRtspServer(dir, port, &again);
   ASSERT_EQ(again, port) << server2->stderrText();
-  ASSERT_TRUE(d->waitForStderr("camera rtsp-cam: frames again", 60s)) << d->stderrText();
+  ASSERT_TRUE(d->waitForStderr("rtsp-cam is back", 60s)) << d->stderrText();  // the liveness watch
   EXPECT_GE(waitForFrames(health, "rtsp-cam", frames + 25, 30s), frames + 25) << d->stderrText();
   EXPECT_EQ(d->stderrText().find("thrown_object (emergency)"), std::string::npos);  // a still test card
 }

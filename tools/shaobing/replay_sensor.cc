@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "drivers/driver.h"
+#include "gateway/daemon/liveness.h"
 #include "gateway/rules/engine.h"
 #include "gateway/rules/state_store.h"
 #include "tools/shaobing/commands.h"
@@ -92,6 +93,8 @@ int runReplaySensor(const ReplaySensorArgs& a) {
   PrintingSink sink(cfg, clock);
   rules::MemoryStateStore store;
   std::unique_ptr<rules::RuleEngine> engine;
+  // Silence is judged as the daemon judges it: the device's heartbeat.
+  std::unique_ptr<Liveness> liveness;
   std::string line;
   long number = 0, rejected = 0, events = 0;
   bool started = false;
@@ -104,6 +107,7 @@ int runReplaySensor(const ReplaySensorArgs& a) {
       continue;
     }
     drivers::DecodeResult r = driver->decode(dev->id, line);
+    if (liveness) liveness->seen(dev->id);  // any message is a sign of life
     if (r.error) {
       ++rejected;
       std::cerr << a.file << ":" << number << ": rejected (" << drivers::toString(*r.error) << "): " << r.detail
@@ -119,14 +123,22 @@ int runReplaySensor(const ReplaySensorArgs& a) {
           while (clock.now() + std::chrono::seconds(1) < *e.at) {
             clock.advance(std::chrono::seconds(1));
             engine->tick();
+            liveness->check();
           }
         }
         clock.moveTo(*e.at);
       }
       started = true;
-      if (!engine) engine = rules::createRuleEngine(cfg, sink, clock, store);
+      if (!engine) {
+        engine = rules::createRuleEngine(cfg, sink, clock, store);
+        liveness = std::make_unique<Liveness>(clock, "");
+        liveness->setSink(&sink);
+        liveness->watch("devices", Liveness::devicesOf(cfg));
+      }
+      liveness->seen(dev->id);
       engine->onEvent(e);
       engine->tick();
+      liveness->check();
       ++events;
     }
   }

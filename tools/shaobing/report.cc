@@ -46,7 +46,7 @@ int runReport(const ReportArgs& a) {
       std::cerr << "cannot read " << a.photo << "\n";
       return 2;
     }
-    report["photo_base64"] = whistle::base64Encode(ss.str());
+    report["photo_base64"] = base64Encode(ss.str());
   }
   std::string topic = cfg.topicPrefix() + "/in/report/" + a.reporter;
   try {
