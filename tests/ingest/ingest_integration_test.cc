@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "gateway/rules/charging_load/sim.h"
 #include "tests/support/daemon.h"
 #include "tests/support/mqtt_probe.h"
 
@@ -222,6 +223,48 @@ TEST_F(IngestIntegrationTest, NoAcknowledgedEventIsLostWhenTheDaemonIsKilledMidS
             << "\n";
   EXPECT_LT(before, static_cast<size_t>(n)) << "the kill came too late to test anything";
   EXPECT_EQ(got.size(), static_cast<size_t>(n)) << d2->stderrText();
+}
+
+TEST_F(IngestIntegrationTest, ARecordedChargerSentByMosquittoPubBecomesAChargingWhistleTimedByItsReadings) {
+  const std::string cfg =
+      minimalConfig("ic", local_.port(), dir_.file("state"), "1s",
+                    "uplink:\n  host: 127.0.0.1\n  port: " + std::to_string(uplink_.port()) +
+                        "\n  reconnect_min: 200ms\n  reconnect_max: 1s\n"
+                        "devices:\n  - {id: socket-b3, kind: sensor, role: socket, zone: corridor-3}\n"
+                        "rules:\n  charging_load: {no_charging_zones: [corridor-3], night: \"00:00-00:00\"}\n");
+  auto d = startDaemon(dir_, cfg);
+  MqttProbe platform(uplink_.uri());
+  platform.subscribe("grid/ic/#");
+  ASSERT_TRUE(d->waitForStderr("connected to", 10s));
+  // 25 minutes of a socket's readings, every 30 s, as the socket stamped them:
+  // 5 minutes of nothing, then a 48 V charger at 3 A.
+  powersim::ChargerSpec spec;
+  spec.sample_s = 30;
+  spec.lead_s = 300;
+  spec.length_s = 20 * 60;
+  const auto tr = powersim::chargerAlone(5, spec);
+  const int64_t origin =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count() -
+      25 * 60 * 1000;
+  std::ostringstream lines;
+  for (const auto& r : tr.readings) {
+    lines << R"({"type":"power","watts":)" << r.watts << R"(,"ts":)" << origin + static_cast<int64_t>(r.t_s * 1000)
+          << "}\n";
+  }
+  const std::string file = dir_.write("socket-b3.jsonl", lines.str());
+  RunResult r = runCommand({"/bin/sh", "-c",
+                            "/usr/bin/mosquitto_pub -h 127.0.0.1 -p " + std::to_string(local_.port()) +
+                                " -q 1 -t shaobing/ic/in/sensor/socket-b3 -l < " + file},
+                           30s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto w = platform.waitFor("grid/ic/whistle/emergency", 15s);  // "night" all day: emergency
+  ASSERT_TRUE(w) << d->stderrText();
+  const json j = json::parse(w->payload);
+  EXPECT_EQ(j["type"], "charging_load_detected");
+  EXPECT_EQ(j["details"]["phase"], "constant_current");
+  EXPECT_EQ(j["details"]["role"], "socket");
+  EXPECT_LE(j["details"]["after_s"].get<double>(), 15 * 60);
+  EXPECT_EQ(platform.messagesOn("grid/ic/whistle/emergency").size(), 1u);
 }
 
 }  // namespace
