@@ -98,6 +98,18 @@ TEST(ChargingSignature, AFridgeThatSettlesAfterEachStartIsNotACharger) {
   EXPECT_EQ(o.incidents, 0);
 }
 
+TEST(ChargingSignature, ACompressorsFirstRunIsToldByItsStartTransient) {
+  // No history to show it cycles: only the way it starts gives it away.
+  std::vector<powersim::Reading> r;
+  double t = 0;
+  for (double u = 0; u < 600; u += 5, t += 5) r.push_back({t, 0});
+  for (double u = 0; u < 50 * 60; u += 5, t += 5) r.push_back({t, 150 * (1 + 0.15 * std::exp(-u / 40))});
+  EXPECT_EQ(run(r).incidents, 0);
+  SignatureParams without;
+  without.max_start_overshoot = 10;  // the cue off: the same run passes as a charger
+  EXPECT_EQ(run(r, without).incidents, 1);
+}
+
 TEST(ChargingSignature, AnApplianceThatCyclesAtOneSizeIsNotACharger) {
   // A resistive load on a thermostat: flat while on, so only its cycling tells.
   std::vector<std::pair<double, double>> steps = {{0, 1800}};

@@ -32,7 +32,8 @@ bool setParam(SignatureParams& p, const std::string& name, double v) {
       {"max_trend", &p.max_trend}, {"max_trend_uncertainty", &p.max_trend_uncertainty},
       {"cycle_window_s", &p.cycle_window_s}, {"cycle_tolerance", &p.cycle_tolerance},
       {"cycle_max_on_s", &p.cycle_max_on_s}, {"cycle_settle_tolerance", &p.cycle_settle_tolerance},
-      {"min_trend_disturbed", &p.min_trend_disturbed}, {"settle_window_s", &p.settle_window_s}};
+      {"min_trend_disturbed", &p.min_trend_disturbed}, {"settle_window_s", &p.settle_window_s},
+      {"max_start_overshoot", &p.max_start_overshoot}};
   if (name == "cycle_repeats") {
     p.cycle_repeats = static_cast<int>(v);
     return true;
@@ -85,12 +86,17 @@ ChargingSignature::Update ChargingSignature::add(double t, double w) {
         level_ = next;
         settled_.assign(after.begin(), after.end());
         while (settled_.size() > kSettledKept) settled_.pop_front();
+        const std::vector<Sample> step = std::move(pending_);
         pending_.clear();
-        onEdge(t_edge, magnitude, u);
+        onEdge(t_edge, magnitude, step);
       }
     }
   }
   for (auto& l : loads_) {
+    if (l.tracked && pending_.empty() && t > l.t_on && t < l.t_on + p_.settle_s && l.t_on != t) {
+      l.start_sum += w - l.base - l.adjust;
+      ++l.start_n;
+    }
     if (l.tracked && pending_.empty() && t >= l.t_on + p_.settle_s && t <= l.t_on + p_.settle_s + 120) {
       l.early_sum += w - l.base - l.adjust;
       ++l.early_n;
@@ -132,7 +138,7 @@ void ChargingSignature::onSettled(double t, double w) {
   }
 }
 
-void ChargingSignature::onEdge(double t, double magnitude, Update&) {
+void ChargingSignature::onEdge(double t, double magnitude, const std::vector<Sample>& step) {
   ++stats_.edges;
   edge_times_.push_back(t);
   const double before = level_ - magnitude;
@@ -145,6 +151,13 @@ void ChargingSignature::onEdge(double t, double magnitude, Update&) {
     l.base = before;
     l.own_now = magnitude;
     l.noise_before = noise_;
+    // Its first minute, from the readings that made the step (the very first
+    // may be a spike or half an interval): a compressor starts high and settles.
+    for (size_t i = 1; i < step.size(); ++i) {
+      if (step[i].t - t >= p_.settle_s) break;
+      l.start_sum += step[i].w - before;
+      ++l.start_n;
+    }
     l.tracked = magnitude >= 0.85 * p_.min_w && magnitude <= 1.15 * p_.max_w;
     if (l.tracked) ++stats_.candidates;
     loads_.push_back(std::move(l));
@@ -328,7 +341,9 @@ void ChargingSignature::judge(Load& l, double now) {
     ++stats_.rejected_trend;
     fail = "trend";
   } else if (l.shrunk > p_.max_settling * 4 * now_w ||
-             (l.early_n > 0 && now_w < (l.early_sum / l.early_n) * (1 - p_.max_settling))) {
+             (l.early_n > 0 && now_w < (l.early_sum / l.early_n) * (1 - p_.max_settling)) ||
+             (l.start_n >= 2 && l.early_n > 0 &&
+              l.start_sum / l.start_n > (l.early_sum / l.early_n) * (1 + p_.max_start_overshoot))) {
     ++stats_.rejected_settling;
     fail = "settling";
   }

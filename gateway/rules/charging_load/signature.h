@@ -12,6 +12,8 @@
 //     what the rest of the household added before it started),
 //   - trend per 10 minutes within [min_trend, max_trend]: compressors and PTC
 //     heaters settle downwards after they start, a charger holds or rises,
+//   - no start transient: a compressor starts high and settles within a
+//     minute or two; a charger ramps up in seconds and holds,
 //   - not a cycling appliance: no more than `cycle_repeats - 1` loads of the
 //     same size switched on and off abruptly within `cycle_window_s` (a fridge,
 //     an aquarium heater, a dehumidifier on its humidistat).
@@ -37,6 +39,7 @@ struct SignatureParams {
   double hold_s = 120;         // every judgement over this long must agree
   double give_up_s = 1500;     // a load not recognised by then is not a charger
   double max_settling = 0.02;  // own power now below its first minutes by more: it is settling (PTC, compressor)
+  double max_start_overshoot = 0.05;  // its first minute above the minutes after by more: a start transient
   double max_rel_rmse = 0.03;  // flatness, relative to the level
   double min_trend = -0.012;   // per 10 minutes, relative
   double min_trend_disturbed = -0.25;  // ... when another appliance started within settle_window_s
@@ -112,13 +115,15 @@ class ChargingSignature {
     double shrunk = 0;          // steps down that were its own (a compressor settling)
     double early_sum = 0;       // its power in the first two minutes after settle_s
     int early_n = 0;
+    double start_sum = 0;       // its power within settle_s of the step
+    int start_n = 0;
   };
   struct Closed {
     double t_on, t_off, watts;  // watts: the size of the step that ended it
   };
 
   void onSettled(double t, double w);
-  void onEdge(double t, double magnitude, Update& u);
+  void onEdge(double t, double magnitude, const std::vector<Sample>& step);
   void judge(Load& l, double now);
   bool cycling(const Load& l, double now) const;
   bool looksLikeTaper(const Load& l) const;
