@@ -78,5 +78,18 @@ TEST_F(RulesTest, ATaggedEbikeRiddenOutByItsOwnerIsNotSuspected) {
   EXPECT_EQ(sink_.count("ebike_theft_suspected"), 0u);
 }
 
+TEST_F(RulesTest, AnOwnerKnownOnlyByCardIsNotMatchedByAGrantThatNamesNobody) {
+  Event left = leftShed(fromUnixMillis(1795334400000 + 18 * 3600 * 1000LL));  // 02:00
+  left.tag = "EB-9";  // its owner is known by card-99 alone
+  engine_->onEvent(left);
+  Event grant = ev(EventKind::kAccessGranted, "gate-shed");  // a remote opening: no person, no card
+  grant.method = "remote";
+  clock_.advance(10s);
+  engine_->onEvent(grant);
+  tickFor(2min);
+  ASSERT_EQ(sink_.count("ebike_theft_suspected"), 1u);
+  EXPECT_EQ(sink_.first("ebike_theft_suspected")->details["reason"], "not_owner");
+}
+
 }  // namespace
 }  // namespace shaobing::rules::test

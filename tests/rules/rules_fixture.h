@@ -105,7 +105,7 @@ rules:
     gates: [gate-shed]
     night: "22:00-06:00"
     window: 2m
-    owners: [{tag: EB-7, person: r-0101, credentials: [card-77]}]
+    owners: [{tag: EB-7, person: r-0101, credentials: [card-77]}, {tag: EB-9, credentials: [card-99]}]
   heartbeat: {access: 0, sensor: 0, camera: 0}
   ebike_zones: {elevator: [lift-3], corridor: [corridor-3]}
 )");

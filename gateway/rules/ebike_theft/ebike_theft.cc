@@ -54,18 +54,15 @@ class TheftRule : public Rule {
       for (const auto& g : it->second) {
         if (std::abs(secondsBetween(g.at, p.at)) > c.window_s) continue;
         near.push_back({{"gate", gate}, {"person_id", g.person_id}, {"credential", g.credential}});
-        if (owner == nullptr && p.tag.empty()) {
-          cleared = true;  // no tag to check: any credential at the gate goes with it
-        } else if (!p.tag.empty() && g.tag == p.tag) {
-          cleared = true;  // the gate read the bike's own tag with a grant
-        } else if (owner != nullptr &&
-                   (g.person_id == owner->person ||
-                    std::find(owner->credentials.begin(), owner->credentials.end(), g.credential) !=
-                        owner->credentials.end())) {
-          cleared = true;  // its owner went through
-        } else if (owner == nullptr) {
-          cleared = true;  // a tag nobody registered: a credential is all there is to go on
-        }
+        // Without a registered tag any credential at the gate goes with the bike;
+        // with one, only its owner's, or a gate read of the bike's own tag.
+        const bool owners_grant =
+            owner != nullptr &&
+            ((!owner->person.empty() && g.person_id == owner->person) ||
+             (!g.credential.empty() &&
+              std::find(owner->credentials.begin(), owner->credentials.end(), g.credential) != owner->credentials.end()));
+        const bool tag_read = !p.tag.empty() && g.tag == p.tag;
+        if (owner == nullptr || owners_grant || tag_read) cleared = true;
       }
     }
     if (cleared) return;
