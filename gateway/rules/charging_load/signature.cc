@@ -32,7 +32,6 @@ bool setParam(SignatureParams& p, const std::string& name, double v) {
       {"max_trend", &p.max_trend}, {"max_trend_uncertainty", &p.max_trend_uncertainty},
       {"cycle_window_s", &p.cycle_window_s}, {"cycle_tolerance", &p.cycle_tolerance},
       {"cycle_max_on_s", &p.cycle_max_on_s}, {"cycle_settle_tolerance", &p.cycle_settle_tolerance},
-      {"min_trend_disturbed", &p.min_trend_disturbed}, {"settle_window_s", &p.settle_window_s},
       {"max_start_overshoot", &p.max_start_overshoot}};
   if (name == "cycle_repeats") {
     p.cycle_repeats = static_cast<int>(v);
@@ -323,12 +322,6 @@ void ChargingSignature::judge(Load& l, double now) {
   const double before_rms = 1.25 * l.noise_before;
   const double flat_allowed = std::sqrt(before_rms * before_rms + std::pow(p_.max_rel_rmse * wm, 2)) + 1;
   const double now_w = wm + slope * (now - tm);
-  // Another appliance switched on shortly before or since may still be
-  // settling (a compressor, a PTC heater) and bend the aggregate downwards.
-  bool disturbed = false;
-  for (const auto& o : loads_) {
-    disturbed |= &o != &l && o.t_on > l.t_on - p_.settle_window_s && o.magnitude >= p_.edge_w;
-  }
   const char* fail = nullptr;
   if (wm < p_.min_w || wm > p_.max_w) {
     ++stats_.rejected_level;
@@ -336,7 +329,7 @@ void ChargingSignature::judge(Load& l, double now) {
   } else if (rmse > flat_allowed) {
     ++stats_.rejected_flatness;
     fail = "flatness";
-  } else if (trend + 2 * trend_se < (disturbed ? p_.min_trend_disturbed : p_.min_trend) ||
+  } else if (trend + 2 * trend_se < p_.min_trend ||
              trend - 2 * trend_se > p_.max_trend || trend_se > p_.max_trend_uncertainty) {
     ++stats_.rejected_trend;
     fail = "trend";

@@ -42,8 +42,6 @@ struct SignatureParams {
   double max_start_overshoot = 0.05;  // its first minute above the minutes after by more: a start transient
   double max_rel_rmse = 0.03;  // flatness, relative to the level
   double min_trend = -0.012;   // per 10 minutes, relative
-  double min_trend_disturbed = -0.25;  // ... when another appliance started within settle_window_s
-  double settle_window_s = 900;
   double max_trend = 0.10;
   double max_trend_uncertainty = 0.03;  // standard error of the trend: above it, no verdict yet
   double taper_min_tau_s = 15 * 60.0;    // constant-voltage decay time constants accepted
