@@ -141,15 +141,9 @@ class WelfareRule : public Rule {
     // Persisted per wall-clock hour: a restart keeps the window's contents.
     const int64_t hour = toUnixMillis(ctx_.clock().now()) / kHourMs * kHourMs;
     const std::string k = "welfare.use." + key(r.id, i) + "." + std::to_string(hour);
-    double stored = 0;
-    auto prev = ctx_.store().load(k);
-    if (auto it = prev.find(k); it != prev.end()) {
-      try {
-        stored = std::stod(it->second);
-      } catch (const std::exception&) {
-      }
-    }
-    ctx_.store().put(k, std::to_string(stored + amount));
+    double& hour_total = hour_totals_[k];  // kept in memory: no read of the store per reading
+    hour_total += amount;
+    ctx_.store().put(k, std::to_string(hour_total));
     last_life_[r.id] = now;
     if (inactive_.erase(r.id)) {
       ctx_.store().erase("welfare.inactive." + r.id);
@@ -184,6 +178,7 @@ class WelfareRule : public Rule {
       try {
         const int64_t hour = std::stoll(k.substr(dot + 1));
         const double amount = std::stod(value);
+        hour_totals_[k] = amount;
         const auto elapsed = std::max(std::chrono::milliseconds(0),
                                       std::chrono::duration_cast<std::chrono::milliseconds>(wall - fromUnixMillis(hour)));
         uses_[k.substr(12, dot - 12)].push_back({steady - elapsed, amount});
@@ -208,7 +203,10 @@ class WelfareRule : public Rule {
     for (const auto& [k, value] : ctx_.store().load("welfare.use.")) {
       const auto dot = k.rfind('.');
       try {
-        if (dot != std::string::npos && std::stoll(k.substr(dot + 1)) < cutoff) ctx_.store().erase(k);
+        if (dot != std::string::npos && std::stoll(k.substr(dot + 1)) < cutoff) {
+          ctx_.store().erase(k);
+          hour_totals_.erase(k);
+        }
       } catch (const std::exception&) {
         ctx_.store().erase(k);
       }
@@ -228,6 +226,7 @@ class WelfareRule : public Rule {
   std::map<std::string, SteadyTime> since_, last_life_;
   std::map<std::string, std::deque<Use>> uses_;
   std::map<std::string, double> totals_;
+  std::map<std::string, double> hour_totals_;  // store key (resident, signal, hour) -> amount
   std::set<std::string> inactive_;
   SteadyTime last_prune_{};
 };
