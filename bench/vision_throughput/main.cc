@@ -201,9 +201,20 @@ int main(int argc, char** argv) {
       measured.push_back(std::move(p));
     });
   };
+  // Where one run's time went, per frame.
+  auto stages = [&] {
+    const vision::PipelineStats& s = measured.back()->stats();
+    const double f = std::max(1L, s.frames) / 1000.0;
+    char line[200];
+    std::snprintf(line, sizeof line, "decode %.2f, camera motion %.2f, detector %.2f, evidence ring %.2f ms per frame",
+                  s.decode_s / f, s.motion_s / f, s.detect_s / f, s.evidence_s / f);
+    return std::string(line);
+  };
   long w1 = 0, w2 = 0, w3 = 0, w4 = 0;
   const double full = pipelineRate(cfg, frames, 1, &w1);
+  const std::string full_stages = stages();
   const double full_shaky = pipelineRate(cfg, shaky_frames, 1, &w3);
+  const std::string shaky_stages = stages();
   const double unstabilised = pipelineRate(still_cfg, frames, 1, &w4);
   const double half = pipelineRate(cfg, frames, 2, &w2);
 
@@ -215,8 +226,10 @@ int main(int argc, char** argv) {
   std::printf("  (b) decode + grayscale + MOG2 (baseline)          %7.1f frames/s\n", mog2);
   std::printf("  (c) whole pipeline, full resolution, stabilised   %7.1f frames/s  %.2fx gray decode  %.2fx MOG2  %ld whistle(s)\n",
               full, full / decode_gray, full / mog2, w1);
+  std::printf("        (%s)\n", full_stages.c_str());
   std::printf("      the same, camera shaking strongly             %7.1f frames/s  %.2fx gray decode  %.2fx MOG2  %ld whistle(s)\n",
               full_shaky, full_shaky / decode_gray, full_shaky / mog2, w3);
+  std::printf("        (%s)\n", shaky_stages.c_str());
   std::printf("      the same, stabilisation off (still camera)    %7.1f frames/s  stabilisation costs %.0f%% of the rate\n",
               unstabilised, 100.0 * (1 - full / unstabilised));
   std::printf("      half-resolution analysis, stabilised          %7.1f frames/s  %.2fx gray decode  %.2fx MOG2  %ld whistle(s)\n",

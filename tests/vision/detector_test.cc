@@ -150,6 +150,35 @@ TEST(FallDetectorTest, DistractorsAloneRaiseNothing) {
   EXPECT_TRUE(runScene(scene).empty());
 }
 
+// A light object (a bag) starts in free fall and is judged on that part; then it
+// falls at its terminal speed, out of sight for a while (frames lost), and is
+// found again well above where free fall would have put it. One fall, one decision.
+TEST(FallDetectorTest, LightObjectFoundAgainAfterAGapIsTheSameFall) {
+  synth::Scene scene = synth::makeScene(synth::plainDrops("unit-gap", 4243, 1));
+  ASSERT_EQ(scene.events.size(), 1u);
+  synth::ThrownEvent& e = scene.events[0];
+  e.floor = 12;
+  e.motion.release.z = 12 * scene.calibration.floor_height_m - 1.0;
+  e.motion.heavy = false;
+  e.motion.terminal_mps = 4.5;
+  e.motion.vz = 0;
+  FallDetector det(fromScene(scene), {scene.pose.width, scene.pose.height});
+  synth::SceneRenderer renderer(scene);
+  std::vector<FallDecision> out;
+  cv::Mat gray;
+  const double gap_from = e.release_time_s + 0.9, gap_to = e.release_time_s + 3.0;
+  for (int i = 0; i < scene.frame_count; ++i) {
+    const double t = i / scene.fps;
+    if (t >= gap_from && t < gap_to) continue;
+    cv::cvtColor(renderer.render(i), gray, cv::COLOR_BGR2GRAY);
+    for (auto& d : det.process(gray, t)) out.push_back(d);
+  }
+  for (auto& d : det.flush(scene.frame_count / scene.fps)) out.push_back(d);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_NEAR(out[0].floor, e.floor, 1);
+  EXPECT_GE(det.stats().duplicates, 1);  // the later tracks, folded into the first
+}
+
 TEST(FallDetectorTest, FramesOfTheWrongSizeAreIgnored) {
   FallDetector det(flatFacade(), {800, 1300});
   cv::Mat wrong(100, 100, CV_8UC1, cv::Scalar(50));

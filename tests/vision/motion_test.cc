@@ -1,5 +1,6 @@
-// Global motion estimation: known shifts, rolls and rolling-shutter shear of a
-// rendered facade frame are recovered; blur and featureless frames are unreliable.
+// Global motion estimation: known shifts, rolls, rolling-shutter shear and
+// oscillation of a rendered facade frame are recovered; blur and featureless
+// frames are unreliable.
 #include "vision/camera/motion.h"
 
 #include <gtest/gtest.h>
@@ -104,6 +105,26 @@ TEST(MotionEstimatorTest, StabilisedFrameMatchesTheReference) {
   // Shaken, window edges differ by tens of grey levels; stabilised, by about one.
   EXPECT_GT(cv::mean(before)[0], 4 * cv::mean(after)[0]);
   EXPECT_LT(cv::mean(after)[0], 1.5);
+}
+
+// Sway slow enough to extrapolate and shake too fast for it (10 Hz at 25 fps moves
+// the picture back before the next frame): both are followed frame by frame, and
+// the fast shake is not searched from scratch on every frame.
+TEST(MotionEstimatorTest, SlowSwayAndFastShakeAreFollowed) {
+  const cv::Mat f = facadeFrame();
+  for (double hz : {0.8, 10.0}) {
+    MotionEstimator est;
+    est.estimate(f, 0);
+    for (int i = 1; i <= 40; ++i) {
+      const double t = i / 25.0;
+      const double a = hz < 5 ? 4.5 : 2.0;  // px
+      const cv::Matx23d truth(1, 0, a * std::sin(2 * CV_PI * hz * t), 0, 1, 0.7 * a * (std::cos(2 * CV_PI * hz * t) - 1));
+      const GlobalMotion m = est.estimate(moved(f, truth), t);
+      ASSERT_TRUE(m.reliable) << hz << " Hz, frame " << i << ": " << m.why;
+      EXPECT_LT(mapError(m.warp, truth, f.size()), 0.4) << hz << " Hz, frame " << i;
+    }
+    EXPECT_LE(est.stats().searched, 3) << hz << " Hz";
+  }
 }
 
 TEST(MotionEstimatorTest, BlurredFrameIsUnreliable) {

@@ -16,6 +16,13 @@ namespace {
 // before it counts as not following the camera's motion.
 constexpr double kOutlierLevel = 20;
 
+// The refinement uses every kColStep-th pixel of every kRowStep-th row of the
+// reduced frame. Against every pixel, every other row halves its cost and left
+// the error against the synthetic scenes' true shake unchanged (median 0.07 px,
+// largest 3.3 px); every other pixel as well once made a 7 px error.
+constexpr int kRowStep = 2;
+constexpr int kColStep = 1;
+
 // Mean absolute gradient along x and along y relative to the mean level: an
 // exposure change scales both, motion blur lowers the one along the motion.
 cv::Point2d sharpnessOf(const cv::Mat& small8) {
@@ -33,6 +40,7 @@ struct MotionEstimator::Impl {
   int reduce = 1;
   cv::Size size, small;
   cv::Mat small8, small32, ref, warped, window;
+  cv::Mat halved[2];               // intermediate halvings of the frame
   std::vector<cv::Rect> tiles;  // textured tiles of the reference
   cv::Mat ref_smooth, cur_smooth;  // both smoothed for the refinement (wider basin, consistent gradients)
   cv::Rect inner;                  // the reduced pixels the refinement uses
@@ -45,6 +53,8 @@ struct MotionEstimator::Impl {
   long frame_no = 0;
   long tracked = 0;  // reliable frames in a row, for the prediction
   cv::Matx23d last_map, prev_map;  // of the last two reliable frames (reduced pixels)
+  bool extrapolate = true;         // predict by the last step (else: the last map)
+  double extrapolate_score = 0;    // recent advantage of extrapolating, reduced px
   double far_since = NAN;
   MotionStats st;
 
@@ -84,16 +94,29 @@ struct MotionEstimator::Impl {
     const int margin = std::min(static_cast<int>(std::ceil(p.max_shift_px / reduce)) + 3,
                                 std::max(0, std::min(small.width, small.height) / 2 - 8));
     inner = cv::Rect(margin, margin, small.width - 2 * margin, small.height - 2 * margin);
-    cv::Mat u(inner.size(), CV_32F), v(inner.size(), CV_32F);
-    for (int y = 0; y < inner.height; ++y) {
-      float* pu = u.ptr<float>(y);
-      float* pv = v.ptr<float>(y);
-      for (int x = 0; x < inner.width; ++x) {
-        pu[x] = static_cast<float>(x + inner.x - small.width / 2.0);
-        pv[x] = static_cast<float>(y + inner.y - small.height / 2.0);
+    // Every kRowStep-th row of the inner pixels: the sums of the refinement
+    // lose little from half the rows, and its warps cost half as much.
+    const cv::Size grid((inner.width + kColStep - 1) / kColStep, (inner.height + kRowStep - 1) / kRowStep);
+    cv::Mat u(grid, CV_32F), v(grid, CV_32F), gxi(grid, CV_32F), gyi(grid, CV_32F);
+    ref_inner.create(grid, CV_32F);
+    for (int k = 0; k < grid.height; ++k) {
+      const int y = inner.y + k * kRowStep;
+      float* pu = u.ptr<float>(k);
+      float* pv = v.ptr<float>(k);
+      const float* sx = gx.ptr<float>(y) + inner.x;
+      const float* sy = gy.ptr<float>(y) + inner.x;
+      const float* sr = ref_smooth.ptr<float>(y) + inner.x;
+      float* dx = gxi.ptr<float>(k);
+      float* dy = gyi.ptr<float>(k);
+      float* dr = ref_inner.ptr<float>(k);
+      for (int x = 0; x < grid.width; ++x) {
+        pu[x] = static_cast<float>(inner.x + x * kColStep - small.width / 2.0);
+        pv[x] = static_cast<float>(y - small.height / 2.0);
+        dx[x] = sx[x * kColStep];
+        dy[x] = sy[x * kColStep];
+        dr[x] = sr[x * kColStep];
       }
     }
-    const cv::Mat gxi = gx(inner).clone(), gyi = gy(inner).clone();
     sd[0] = gxi.mul(u);
     sd[1] = gxi.mul(v);
     sd[2] = gxi;
@@ -103,7 +126,6 @@ struct MotionEstimator::Impl {
     for (int i = 0; i < 6; ++i) {
       for (int j = 0; j <= i; ++j) hessian(i, j) = hessian(j, i) = sd[i].dot(sd[j]);
     }
-    ref_inner = ref_smooth(inner).clone();
     ref_inner_mean = cv::mean(ref_inner)[0];
   }
 
@@ -121,11 +143,16 @@ struct MotionEstimator::Impl {
     if (inner.width < 16 || inner.height < 16) return false;
     cv::GaussianBlur(small32, cur_smooth, {5, 5}, 1.0);
     for (int iter = 0; iter < max_steps; ++iter) {
-      // The frame over the inner pixels of the reference view.
+      ++st.steps;
+      // The frame over the inner pixels of the reference view (every kRowStep-th row).
       cv::Matx23d m = map;
       m(0, 2) += m(0, 0) * inner.x + m(0, 1) * inner.y;
       m(1, 2) += m(1, 0) * inner.x + m(1, 1) * inner.y;
-      cv::warpAffine(cur_smooth, warped, m, inner.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+      m(0, 0) *= kColStep;
+      m(1, 0) *= kColStep;
+      m(0, 1) *= kRowStep;
+      m(1, 1) *= kRowStep;
+      cv::warpAffine(cur_smooth, warped, m, ref_inner.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
       const double gain = ref_inner_mean / std::max(cv::mean(warped)[0], 1.0);
       cv::addWeighted(warped, gain, ref_inner, -1, 0, err);
       const bool last = iter == max_steps - 1;
@@ -160,11 +187,33 @@ struct MotionEstimator::Impl {
       const double step = std::hypot(dp[2], dp[5]);
       converged = step < 0.05;
       if ((step < 0.01 && iter >= 2) || last) {
-        *outliers = cv::countNonZero(abs_err > kOutlierLevel) / static_cast<double>(inner.area());
+        *outliers = cv::countNonZero(abs_err > kOutlierLevel) / static_cast<double>(ref_inner.total());
         break;
       }
     }
     return converged;
+  }
+
+  // The frame averaged over reduce×reduce blocks into small8 and small32. A power
+  // of two is reduced by halving repeatedly: OpenCV's halving path is an order of
+  // magnitude faster than its general area reduction (0.04 ms against 0.26 ms
+  // for 720p to a quarter), at the cost of rounding to whole grey levels at each
+  // step.
+  void reduceFrame(const cv::Mat& gray) {
+    if (reduce == 1) {
+      gray.copyTo(small8);
+    } else if ((reduce & (reduce - 1)) == 0) {
+      const cv::Mat* src = &gray;
+      for (int r = reduce; r > 1; r /= 2) {
+        cv::Mat& dst = r == 2 ? small8 : halved[r == 4 ? 0 : 1];
+        cv::resize(*src, dst, cv::Size(src->cols / 2, src->rows / 2), 0, 0, cv::INTER_AREA);
+        src = &dst;
+      }
+    } else {
+      cv::resize(gray, small8, small, 0, 0, cv::INTER_AREA);
+    }
+    if (small8.size() != small) cv::resize(small8, small8, small, 0, 0, cv::INTER_AREA);
+    small8.convertTo(small32, CV_32F);
   }
 
   GlobalMotion estimate(const cv::Mat& gray, double t) {
@@ -181,8 +230,7 @@ struct MotionEstimator::Impl {
       ++st.unreliable;
       return out;
     }
-    cv::resize(gray, small8, small, 0, 0, cv::INTER_AREA);
-    small8.convertTo(small32, CV_32F);
+    reduceFrame(gray);
     if (ref.empty()) {
       rebuildReference(small32);
       return out;
@@ -196,7 +244,7 @@ struct MotionEstimator::Impl {
       // Usually the motion continues: start from the last frame's map moved on by
       // its last step, and let a few steps on the whole image settle it.
       small_map = last_map;
-      if (tracked >= 2) {
+      if (tracked >= 2 && extrapolate) {
         small_map(0, 2) += last_map(0, 2) - prev_map(0, 2);
         small_map(1, 2) += last_map(1, 2) - prev_map(1, 2);
       }
@@ -291,6 +339,17 @@ struct MotionEstimator::Impl {
     if (out.moved) ++st.moved;
     if (!out.reliable) ++st.unreliable;
     if (out.reliable) {
+      if (tracked >= 2) {
+        // Which start would have been closer on this frame: the last map moved on
+        // by its last step (slow sway), or the last map itself (shake faster than
+        // about a sixth of the frame rate, where extrapolating overshoots). The
+        // next frame starts from that one.
+        const double ex = std::hypot(small_map(0, 2) - (2 * last_map(0, 2) - prev_map(0, 2)),
+                                     small_map(1, 2) - (2 * last_map(1, 2) - prev_map(1, 2)));
+        const double hold = std::hypot(small_map(0, 2) - last_map(0, 2), small_map(1, 2) - last_map(1, 2));
+        extrapolate_score = 0.7 * extrapolate_score + 0.3 * (hold - ex);
+        extrapolate = extrapolate_score >= 0;
+      }
       prev_map = last_map;
       last_map = small_map;
       ++tracked;

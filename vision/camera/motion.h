@@ -55,6 +55,7 @@ struct MotionStats {
   long unreliable = 0;
   long rebased = 0;
   long searched = 0;  // frames whose motion was searched from scratch (not predicted)
+  long steps = 0;     // refinement steps taken, over all frames
   double max_shift_px = 0;
 };
 

@@ -3,9 +3,28 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include <chrono>
+
 #include "vision/detectors/registry.h"
 
 namespace shaobing::vision {
+namespace {
+
+// Seconds since the last lap.
+class StageClock {
+ public:
+  double lap() {
+    const auto now = std::chrono::steady_clock::now();
+    const double s = std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+    return s;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
 
 CameraPipeline::CameraPipeline(const config::Config& cfg, const config::CameraConfig& camera, PipelineOptions options)
     : cfg_(cfg), camera_(camera), options_(options), evidence_(cfg.vision, camera.id, options.ring_max_bytes, options.clip_writer, options.clip_source) {}
@@ -82,11 +101,14 @@ std::vector<Finding> CameraPipeline::pushFrame(const cv::Mat& image, double t) {
 
 std::vector<Finding> CameraPipeline::analyse(CameraFrame& frame) {
   const double t = frame.time();
+  StageClock clock;
   if (options_.evidence && frame.jpeg()) evidence_.push({t, frame.jpeg()});
+  stats_.evidence_s += clock.lap();
   GlobalMotion motion;
   const GlobalMotion* motion_ptr = nullptr;
   if (motion_) {
     const cv::Mat& gray = frame.gray(motion_scale_);
+    stats_.decode_s += clock.lap();
     if (gray.empty()) {
       ++stats_.bad_frames;
       last_error_ = frame.error();
@@ -94,11 +116,13 @@ std::vector<Finding> CameraPipeline::analyse(CameraFrame& frame) {
     }
     motion = rescaled(motion_->estimate(gray, t), motion_scale_, 1);
     motion_ptr = &motion;
+    stats_.motion_s += clock.lap();
   }
   std::vector<Finding> out;
   for (auto& d : detectors_) {
     for (auto& f : d->process(frame, motion_ptr)) out.push_back(std::move(f));
   }
+  stats_.detect_s += clock.lap();
   if (!frame.error().empty()) {
     ++stats_.bad_frames;
     last_error_ = frame.error();
@@ -106,6 +130,7 @@ std::vector<Finding> CameraPipeline::analyse(CameraFrame& frame) {
   if (options_.evidence) {
     for (auto& f : out) evidence_.document(f);
     evidence_.writeDue(t, false);
+    stats_.evidence_s += clock.lap();
   }
   return out;
 }

@@ -491,9 +491,17 @@ struct FallDetector::Impl {
       // Where the object of that fall should be now, with room for the errors of
       // the estimate; nothing once that fall must have reached the ground.
       if (d.heavy) {
-        if (dt > std::sqrt(2 * std::max(d.release_height_m, 0.0) / kG) + 0.5) continue;
         const double expected = std::max(d.release_height_m - 0.5 * kG * dt * dt, 0.0);
-        if (std::abs(a.facade.y - expected) < 3.0 + 0.25 * (d.release_height_m - a.facade.y)) return true;
+        if (dt <= std::sqrt(2 * std::max(d.release_height_m, 0.0) / kG) + 0.5 &&
+            std::abs(a.facade.y - expected) < 3.0 + 0.25 * (d.release_height_m - a.facade.y)) {
+          return true;
+        }
+        // Every object starts in free fall; a light one (a bag, a box) then falls at
+        // its terminal speed and is found again higher up than free fall puts it, but
+        // not higher than the slowest fall the detector takes (min_steady_mps).
+        const double v = p.min_steady_mps;
+        if (dt > d.release_height_m / (0.5 * v) + 1.0) continue;
+        if (a.facade.y <= d.release_height_m - 0.5 * v * dt + 3.0 && a.facade.y >= expected - 3.0) return true;
       } else {
         const double v = std::max(d.speed_mps, 1.0);
         if (dt > d.release_height_m / (0.5 * v) + 1.0) continue;
