@@ -497,11 +497,16 @@ struct FallDetector::Impl {
           return true;
         }
         // Every object starts in free fall; a light one (a bag, a box) then falls at
-        // its terminal speed and is found again higher up than free fall puts it, but
-        // not higher than the slowest fall the detector takes (min_steady_mps).
-        const double v = p.min_steady_mps;
-        if (dt > d.release_height_m / (0.5 * v) + 1.0) continue;
-        if (a.facade.y <= d.release_height_m - 0.5 * v * dt + 3.0 && a.facade.y >= expected - 3.0) return true;
+        // about its terminal speed and is found again higher up than free fall puts
+        // it — but below where it was last seen by at least that speed (taken as 60%
+        // of the speed last measured, and no less than the slowest fall the detector
+        // takes) since then. Another object thrown nearby later starts higher.
+        if (d.track.empty()) continue;
+        const TrackPoint& seen = d.track.back();
+        const double since = a.t - seen.t;
+        const double v = std::max(p.min_steady_mps, 0.6 * d.speed_mps);
+        if (since <= 0 || since > seen.facade.y / v + 1.0) continue;
+        if (a.facade.y <= seen.facade.y - v * since + 3.0 && a.facade.y >= expected - 3.0) return true;
       } else {
         const double v = std::max(d.speed_mps, 1.0);
         if (dt > d.release_height_m / (0.5 * v) + 1.0) continue;
