@@ -16,14 +16,6 @@ namespace {
 // before it counts as not following the camera's motion.
 constexpr double kOutlierLevel = 20;
 
-// The refinement may use every kColStep-th pixel of every kRowStep-th row of the
-// reduced frame. Every other row halves its cost and leaves the error against
-// the synthetic scenes' true shake unchanged, but on real footage with many
-// people walking (opencv-doc's vtest.avi) the estimate is pulled further and a
-// walker was taken for a fall: every row is used.
-constexpr int kRowStep = 1;
-constexpr int kColStep = 1;
-
 // Mean absolute gradient along x and along y relative to the mean level: an
 // exposure change scales both, motion blur lowers the one along the motion.
 cv::Point2d sharpnessOf(const cv::Mat& small8) {
@@ -95,29 +87,20 @@ struct MotionEstimator::Impl {
     const int margin = std::min(static_cast<int>(std::ceil(p.max_shift_px / reduce)) + 3,
                                 std::max(0, std::min(small.width, small.height) / 2 - 8));
     inner = cv::Rect(margin, margin, small.width - 2 * margin, small.height - 2 * margin);
-    // Every kRowStep-th row of the inner pixels: the sums of the refinement
-    // lose little from half the rows, and its warps cost half as much.
-    const cv::Size grid((inner.width + kColStep - 1) / kColStep, (inner.height + kRowStep - 1) / kRowStep);
-    cv::Mat u(grid, CV_32F), v(grid, CV_32F), gxi(grid, CV_32F), gyi(grid, CV_32F);
-    ref_inner.create(grid, CV_32F);
-    for (int k = 0; k < grid.height; ++k) {
-      const int y = inner.y + k * kRowStep;
-      float* pu = u.ptr<float>(k);
-      float* pv = v.ptr<float>(k);
-      const float* sx = gx.ptr<float>(y) + inner.x;
-      const float* sy = gy.ptr<float>(y) + inner.x;
-      const float* sr = ref_smooth.ptr<float>(y) + inner.x;
-      float* dx = gxi.ptr<float>(k);
-      float* dy = gyi.ptr<float>(k);
-      float* dr = ref_inner.ptr<float>(k);
-      for (int x = 0; x < grid.width; ++x) {
-        pu[x] = static_cast<float>(inner.x + x * kColStep - small.width / 2.0);
-        pv[x] = static_cast<float>(y - small.height / 2.0);
-        dx[x] = sx[x * kColStep];
-        dy[x] = sy[x * kColStep];
-        dr[x] = sr[x * kColStep];
+    // Every pixel of `inner`. Every other row would halve the cost of the steps
+    // and left the error against the synthetic scenes' true shake unchanged, but
+    // on real footage with many people walking (opencv-doc's vtest.avi) it let
+    // them pull the estimate further and a walker was taken for a fall.
+    cv::Mat u(inner.size(), CV_32F), v(inner.size(), CV_32F);
+    for (int y = 0; y < inner.height; ++y) {
+      float* pu = u.ptr<float>(y);
+      float* pv = v.ptr<float>(y);
+      for (int x = 0; x < inner.width; ++x) {
+        pu[x] = static_cast<float>(x + inner.x - small.width / 2.0);
+        pv[x] = static_cast<float>(y + inner.y - small.height / 2.0);
       }
     }
+    const cv::Mat gxi = gx(inner).clone(), gyi = gy(inner).clone();
     sd[0] = gxi.mul(u);
     sd[1] = gxi.mul(v);
     sd[2] = gxi;
@@ -127,6 +110,7 @@ struct MotionEstimator::Impl {
     for (int i = 0; i < 6; ++i) {
       for (int j = 0; j <= i; ++j) hessian(i, j) = hessian(j, i) = sd[i].dot(sd[j]);
     }
+    ref_inner = ref_smooth(inner).clone();
     ref_inner_mean = cv::mean(ref_inner)[0];
   }
 
@@ -145,15 +129,11 @@ struct MotionEstimator::Impl {
     cv::GaussianBlur(small32, cur_smooth, {5, 5}, 1.0);
     for (int iter = 0; iter < max_steps; ++iter) {
       ++st.steps;
-      // The frame over the inner pixels of the reference view (every kRowStep-th row).
+      // The frame over the inner pixels of the reference view.
       cv::Matx23d m = map;
       m(0, 2) += m(0, 0) * inner.x + m(0, 1) * inner.y;
       m(1, 2) += m(1, 0) * inner.x + m(1, 1) * inner.y;
-      m(0, 0) *= kColStep;
-      m(1, 0) *= kColStep;
-      m(0, 1) *= kRowStep;
-      m(1, 1) *= kRowStep;
-      cv::warpAffine(cur_smooth, warped, m, ref_inner.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+      cv::warpAffine(cur_smooth, warped, m, inner.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
       const double gain = ref_inner_mean / std::max(cv::mean(warped)[0], 1.0);
       cv::addWeighted(warped, gain, ref_inner, -1, 0, err);
       const bool last = iter == max_steps - 1;
@@ -188,7 +168,7 @@ struct MotionEstimator::Impl {
       const double step = std::hypot(dp[2], dp[5]);
       converged = step < 0.05;
       if ((step < 0.01 && iter >= 2) || last) {
-        *outliers = cv::countNonZero(abs_err > kOutlierLevel) / static_cast<double>(ref_inner.total());
+        *outliers = cv::countNonZero(abs_err > kOutlierLevel) / static_cast<double>(inner.area());
         break;
       }
     }
@@ -375,7 +355,8 @@ const MotionStats& MotionEstimator::stats() const { return impl_->st; }
 
 size_t MotionEstimator::memoryBytes() const {
   size_t total = 0;
-  for (const cv::Mat* m : {&impl_->small8, &impl_->small32, &impl_->ref, &impl_->warped, &impl_->window}) {
+  for (const cv::Mat* m : {&impl_->small8, &impl_->small32, &impl_->ref, &impl_->warped, &impl_->window,
+                           &impl_->halved[0], &impl_->halved[1]}) {
     total += m->total() * m->elemSize();
   }
   return total;
