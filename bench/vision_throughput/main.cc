@@ -205,9 +205,12 @@ int main(int argc, char** argv) {
   auto stages = [&] {
     const vision::PipelineStats& s = measured.back()->stats();
     const double f = std::max(1L, s.frames) / 1000.0;
-    char line[200];
-    std::snprintf(line, sizeof line, "decode %.2f, camera motion %.2f, detector %.2f, evidence ring %.2f ms per frame",
-                  s.decode_s / f, s.motion_s / f, s.detect_s / f, s.evidence_s / f);
+    const vision::MotionEstimator* m = measured.back()->motion();
+    const double steps = m ? static_cast<double>(m->stats().steps) / std::max(1L, m->stats().frames) : 0.0;
+    char line[240];
+    std::snprintf(line, sizeof line,
+                  "decode %.2f, camera motion %.2f (%.2f refinement steps), detector %.2f, evidence ring %.2f ms per frame",
+                  s.decode_s / f, s.motion_s / f, steps, s.detect_s / f, s.evidence_s / f);
     return std::string(line);
   };
   long w1 = 0, w2 = 0, w3 = 0, w4 = 0;
