@@ -63,6 +63,28 @@ TEST(MotionEstimatorTest, StillCameraIsNotMoved) {
   EXPECT_LT(m.shift_px, 0.25);
 }
 
+// Once tracking, a still camera needs one translation step and one affine step
+// per frame: the linear terms join as soon as the translation is within a pixel.
+TEST(MotionEstimatorTest, StillCameraCostsTwoRefinementStepsPerFrame) {
+  MotionEstimator est;
+  const cv::Mat f = facadeFrame();
+  cv::Mat noisy;
+  for (int i = 0; i < 12; ++i) {
+    noisy = f.clone();
+    cv::Mat noise(f.size(), CV_8S);
+    cv::theRNG().state = 100 + i;
+    cv::randn(noise, 0, 2);
+    cv::add(noisy, noise, noisy, cv::noArray(), CV_8U);
+    const GlobalMotion m = est.estimate(noisy, i * 0.04);
+    ASSERT_TRUE(m.reliable) << m.why;
+    EXPECT_FALSE(m.moved);
+  }
+  const long before = est.stats().steps;
+  for (int i = 12; i < 22; ++i) est.estimate(noisy, i * 0.04);
+  EXPECT_EQ(est.stats().steps - before, 20);
+  EXPECT_EQ(est.stats().searched, 1);  // the first frame after the reference only
+}
+
 TEST(MotionEstimatorTest, SubPixelTranslationsAreRecovered) {
   const cv::Mat f = facadeFrame();
   for (cv::Point2d shift : {cv::Point2d(3.4, -1.7), cv::Point2d(-5.8, 2.3), cv::Point2d(0.6, 0.0), cv::Point2d(-1.2, 5.9)}) {
