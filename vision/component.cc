@@ -1,6 +1,7 @@
 // The camera component; see component.h.
 #include "vision/component.h"
 
+#include <opencv2/core/utility.hpp>
 #include <opencv2/videoio.hpp>
 
 #include <atomic>
@@ -16,6 +17,7 @@
 #include <thread>
 
 #include "gateway/core/log.h"
+#include "gateway/core/thread_name.h"
 #include "gateway/daemon/liveness.h"
 #include "gateway/whistle/incident.h"
 #include "vision/camera/pipeline.h"
@@ -60,8 +62,16 @@ class Camera {
 
   void start() {
     if (record_) record_->start();
-    worker_ = std::thread([this] { work(); });
-    if (cam_.source == "url") reader_ = std::thread([this] { read(); });
+    worker_ = std::thread([this] {
+      nameThisThread("cam:" + cam_.id);
+      work();
+    });
+    if (cam_.source == "url") {
+      reader_ = std::thread([this] {
+        nameThisThread("read:" + cam_.id);
+        read();
+      });
+    }
   }
 
   void stop() {
@@ -346,6 +356,11 @@ class Vision : public Component {
  public:
   Vision(ServiceContext& ctx, const config::Config& cfg)
       : ctx_(ctx), vision_(cfg.vision), log_(logger("vision")), rlog_(log_) {
+    // Each camera has its worker thread, and the workers are what spreads the
+    // cameras over the cores. OpenCV's own thread pool would also split every
+    // resize, blur and warp of every worker across the cores — which the other
+    // workers already keep busy — and pay wake-ups and hand-overs for it.
+    if (!cfg.cameras.empty()) cv::setNumThreads(1);
     for (const auto& c : cfg.cameras) cameras_[c.id] = std::make_unique<Camera>(ctx, cfg, c, &clips_);
     if (ctx.liveness != nullptr) ctx.liveness->watch("cameras", Liveness::camerasOf(cfg));
     prefix_ = cfg.topicPrefix() + "/in/camera/";

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -28,11 +29,12 @@ using json = nlohmann::json;
 
 namespace {
 
-// utime + stime of a process in seconds.
-double cpuSeconds(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+// utime + stime in seconds from a /proc .../stat file.
+double cpuOfStat(const std::string& path) {
+  std::ifstream f(path);
   std::string line;
   std::getline(f, line);
+  if (line.empty()) return 0;
   std::istringstream in(line.substr(line.rfind(')') + 2));
   std::string field;
   long utime = 0, stime = 0;
@@ -41,6 +43,35 @@ double cpuSeconds(pid_t pid) {
     if (i == 15) stime = std::stol(field);
   }
   return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
+}
+
+double cpuSeconds(pid_t pid) { return cpuOfStat("/proc/" + std::to_string(pid) + "/stat"); }
+
+// CPU seconds of a process's live threads by part of the daemon, from the
+// threads' names: camera workers ("cam:<id>"), the clip writer, and the rest
+// (MQTT, io, rules, whistles).
+struct ThreadCpu {
+  double cameras = 0, clips = 0, other = 0;
+};
+
+ThreadCpu threadCpu(pid_t pid) {
+  ThreadCpu out;
+  std::error_code ec;
+  const std::filesystem::path dir = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    std::ifstream comm(e.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    const double cpu = cpuOfStat((e.path() / "stat").string());
+    if (name.rfind("cam:", 0) == 0) {
+      out.cameras += cpu;
+    } else if (name == "clip-writer") {
+      out.clips += cpu;
+    } else {
+      out.other += cpu;
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -55,6 +86,9 @@ int main(int argc, char** argv) {
   int scale = 1;
   app.add_flag("--no-stabilise", no_stabilise, "cameras without motion compensation (for its cost)");
   app.add_option("--scale", scale, "thrown_object.analysis_scale of every camera (1, 2 or 4)");
+  std::string clip_format = "mp4";
+  app.add_option("--clip-format", clip_format, "vision.clip_format of the daemon (mp4 as deployed, or avi)")
+      ->check(CLI::IsMember({"mp4", "avi"}));
   CLI11_PARSE(app, argc, argv);
 
   vision::synth::SceneRecipe recipe;
@@ -89,6 +123,7 @@ int main(int argc, char** argv) {
   }
   std::string cfg = testing::minimalConfig("e2e", broker.port(), dir.file("state"), "2s", cams);
   cfg.replace(cfg.find("level: debug"), 12, "level: warn");
+  cfg += "vision:\n  clip_format: " + clip_format + "\n";
   auto d = testing::startDaemon(dir, cfg);
   if (!d->waitForStderr("connected to", seconds(10)) && !d->running()) {
     std::fprintf(stderr, "shaobingd did not start:\n%s\n", d->stderrText().c_str());
@@ -104,6 +139,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < kPublishers; ++i) pubs.push_back(std::make_unique<testing::MqttProbe>(broker.uri()));
   std::atomic<long> published{0};
   const double cpu0 = cpuSeconds(d->pid());
+  const ThreadCpu threads0 = threadCpu(d->pid());
   const auto start = steady_clock::now();
   auto publisher = [&](int first, int step) {
     testing::MqttProbe& pub = *pubs[first];
@@ -125,6 +161,7 @@ int main(int argc, char** argv) {
   const double wall = duration<double>(steady_clock::now() - start).count();
   std::this_thread::sleep_for(seconds(3));  // let the queues drain
   const double cpu = cpuSeconds(d->pid()) - cpu0;
+  const ThreadCpu threads1 = threadCpu(d->pid());
   health.clear();
   auto h = health.waitFor("shaobing/e2e/health", seconds(10));
   long frames_in = 0, dropped = 0, bad = 0, whistles = 0;
@@ -155,6 +192,12 @@ int main(int argc, char** argv) {
   std::printf("  whistles %ld (%ld drops per camera: %ld expected)\n", whistles, drops, drops * cameras);
   std::printf("  shaobingd CPU %.1f s = %.3f CPU-s per camera-second (%.2f cores)\n", cpu, cpu / camera_seconds,
               cpu / wall);
+  const double cam_cpu = threads1.cameras - threads0.cameras;
+  std::printf("    of which camera workers %.1f s = %.3f CPU-s per camera-second (%.2f ms per frame), clip writer "
+              "%.1f s (%.2f s per whistle, clip format %s), the rest %.1f s\n",
+              cam_cpu, cam_cpu / camera_seconds, 1000 * cam_cpu / std::max(1L, analysed), threads1.clips - threads0.clips,
+              (threads1.clips - threads0.clips) / std::max(1L, whistles), clip_format.c_str(),
+              threads1.other - threads0.other);
   std::printf("  target: >= 24 cameras with zero frames dropped: %s\n",
               cameras >= 24 && dropped == 0 && frames_in == published.load() && wall < seconds_run * 1.05 ? "MET"
                                                                                                    : "NOT MET");

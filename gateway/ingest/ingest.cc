@@ -13,6 +13,7 @@
 
 #include "drivers/driver.h"
 #include "gateway/core/log.h"
+#include "gateway/core/thread_name.h"
 #include "gateway/daemon/liveness.h"
 #include "gateway/ingest/journal.h"
 #include "gateway/rules/engine.h"
@@ -100,7 +101,10 @@ class Ingest : public Component {
       for (auto& r : rows) process(r.id, r.topic, r.payload, r.received_ms);
       scheduleTick();
     });
-    rules_thread_ = std::thread([this] { rules_io_.run(); });
+    rules_thread_ = std::thread([this] {
+      nameThisThread("rules");
+      rules_io_.run();
+    });
   }
 
   // Finishes the messages already handed over, marks them processed, then stops the thread.

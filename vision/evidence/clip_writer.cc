@@ -9,6 +9,7 @@
 #include <fstream>
 #include <filesystem>
 
+#include "gateway/core/thread_name.h"
 #include "gateway/whistle/encoding.h"
 
 namespace shaobing::vision {
@@ -91,7 +92,10 @@ ClipResult finishClip(const std::string& path, const std::string& content_type, 
 }
 
 ClipWriter::ClipWriter(size_t max_queued, int nice) : max_queued_(max_queued) {
-  thread_ = std::thread([this, nice] { run(nice); });
+  thread_ = std::thread([this, nice] {
+    nameThisThread("clip-writer");
+    run(nice);
+  });
 }
 
 ClipWriter::~ClipWriter() {
