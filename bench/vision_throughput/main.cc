@@ -228,8 +228,7 @@ int main(int argc, char** argv) {
       r[figure].push_back(count / std::chrono::duration<double>(WallClock::now() - t0).count());
       return r[figure].back();
     };
-    const double colour = once(kColour, frames.size(), decodeColour);
-    (void)colour;
+    once(kColour, frames.size(), decodeColour);
     const double gray = once(kGray, frames.size(), decodeGray);
     const double mog = once(kMog2, frames.size(), mog2Run);
     const double full = once(kFull, frames.size(), [&] { pipelineRun(cfg, frames, 1, &w1); });
