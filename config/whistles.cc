@@ -54,6 +54,7 @@ void parseWhistles(MapReader& root, Config& cfg) {
   r.string("uplink_topic", w.destinations["grid"]);
   r.integer("escalation_limit", w.escalation_limit, 0, 2);
   r.bytes("max_db_size", w.max_db_bytes, 1024 * 1024, 1LL << 40);
+  r.bytes("evidence_max_size", w.evidence_max_bytes, 64 * 1024, 256LL * 1024 * 1024);
   r.integer("in_flight", w.in_flight, 1, 10000);
   r.duration("retry_min", w.retry_min_s, 0.01, 3600);
   r.duration("retry_max", w.retry_max_s, 0.01, 86400);

@@ -28,6 +28,9 @@ struct WhistlesConfig {
   std::array<double, 3> ack_deadline_s{24 * 3600.0, 30 * 60.0, 120.0};
   int escalation_limit = 2;
   long long max_db_bytes = 512LL * 1024 * 1024;
+  // Largest evidence item whose bytes are published on the uplink; a larger one
+  // (an MJPEG clip) is announced by sha256, size and path only.
+  long long evidence_max_bytes = 8LL * 1024 * 1024;
   int in_flight = 64;  // unacknowledged uplink publishes at a time
   double retry_min_s = 1.0;
   double retry_max_s = 60.0;

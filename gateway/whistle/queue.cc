@@ -48,14 +48,19 @@ bool evidenceBytes(const EvidenceItem& item, std::string* bytes) {
   return true;
 }
 
-// An item of a whistle's `evidence` list (docs/whistles.md).
+// An item of a whistle's `evidence` list (docs/whistles.md). An empty `topic`:
+// the bytes are withheld from the uplink (larger than whistles.evidence_max_size).
 nlohmann::json evidenceEntry(const EvidenceItem& item, const std::string& path, const std::string& bytes,
                              const std::string& topic) {
   nlohmann::json e = {{"kind", item.kind},
                       {"content_type", item.content_type},
                       {"sha256", sha256Hex(bytes)},
-                      {"bytes", bytes.size()},
-                      {"topic", topic}};
+                      {"bytes", bytes.size()}};
+  if (topic.empty()) {
+    e["published"] = false;
+  } else {
+    e["topic"] = topic;
+  }
   if (!path.empty()) e["path"] = path;
   return e;
 }
@@ -230,7 +235,8 @@ class WhistleQueue final : public Component, public IncidentSink {
         nlohmann::json doc = nlohmann::json::parse(row.doc);
         nlohmann::json& list = doc["evidence"];
         if (!list.is_array()) list = nlohmann::json::array();
-        const std::string topic = evidenceTopic(cfg_.site.id, whistle_id, list.size());
+        const bool publish = withinCap(item, bytes);
+        const std::string topic = publish ? evidenceTopic(cfg_.site.id, whistle_id, list.size()) : "";
         nlohmann::json e = evidenceEntry(item, item.path, bytes, topic);
         if (about.is_object()) {
           for (const auto& [k, v] : about.items()) {
@@ -246,9 +252,11 @@ class WhistleQueue final : public Component, public IncidentSink {
                                        {"escalation", row.escalation},
                                        {"added_at", formatRfc3339(ctx_.clock.now())},
                                        {"evidence", e}};
-        return std::vector<Outgoing>{
-            {"evidence", topic, bytes, row.level},
-            {"evidence", "grid/" + cfg_.site.id + "/evidence_added/" + whistle_id, notice.dump(), row.level}};
+        std::vector<Outgoing> out;
+        if (publish) out.push_back({"evidence", topic, bytes, row.level});
+        out.push_back(
+            {"evidence", "grid/" + cfg_.site.id + "/evidence_added/" + whistle_id, notice.dump(), row.level});
+        return out;
       });
     } catch (const std::exception& ex) {
       ctx_.counters.add("whistle.evidence_errors");
@@ -267,6 +275,19 @@ class WhistleQueue final : public Component, public IncidentSink {
   }
 
  private:
+  // Whether an evidence item's bytes go on the uplink: not beyond
+  // whistles.evidence_max_size (the platform's broker refuses or chokes on
+  // larger messages; an MJPEG clip is tens of MiB). Otherwise only announced.
+  bool withinCap(const EvidenceItem& item, const std::string& bytes) {
+    if (static_cast<long long>(bytes.size()) <= wcfg_.evidence_max_bytes) return true;
+    ctx_.counters.add("whistle.evidence_withheld");
+    rlog_.warn("evidence-size", item.kind + " " + (item.path.empty() ? std::string("in memory") : item.path) + ": " +
+                                    std::to_string(bytes.size()) + " bytes, more than whistles.evidence_max_size (" +
+                                    std::to_string(wcfg_.evidence_max_bytes) +
+                                    "); announced by sha256 and path, bytes not published");
+    return false;
+  }
+
   std::vector<Outgoing> routesFor(const std::string& type, int level, const std::string& grid,
                                   const std::string& payload) const {
     std::vector<Outgoing> out;
@@ -317,9 +338,10 @@ class WhistleQueue final : public Component, public IncidentSink {
       }
       std::string path = item.path;
       if (path.empty() && !bytes.empty()) path = keepEvidenceFile(nw.id, i, item, bytes);
-      const std::string topic = evidenceTopic(cfg_.site.id, nw.id, i);
+      const bool publish = withinCap(item, bytes);
+      const std::string topic = publish ? evidenceTopic(cfg_.site.id, nw.id, i) : "";
       evidence.push_back(evidenceEntry(item, path, bytes, topic));
-      nw.outgoing.push_back({"evidence", topic, std::move(bytes), nw.level});
+      if (publish) nw.outgoing.push_back({"evidence", topic, std::move(bytes), nw.level});
     }
 
     nlohmann::json source = {{"device", inc.source}};

@@ -67,7 +67,7 @@ config::Config testConfig(const std::string& state_dir) {
       "site:\n  id: s1\n  default_grid: g7\nstate_dir: " + state_dir +
       "\nuplink:\n  host: 127.0.0.1\n"
       "whistles:\n  ack_deadline: {routine: 10m, priority: 60s, emergency: 30s}\n"
-      "  escalation_limit: 2\n  in_flight: 2\n"
+      "  escalation_limit: 2\n  in_flight: 2\n  evidence_max_size: 64KiB\n"
       "  destinations:\n    police: police/{grid}/alert\n"
       "  types:\n    door_forced: {level: priority, routes: [grid, police]}\n"
       "devices:\n  - id: door-1\n    kind: access\n    grid: g3\n    zone: east\n"
@@ -286,6 +286,45 @@ TEST_F(QueueTest, SecondEvidenceGetsTheNextNumberedTopic) {
   ASSERT_GE(uplink_->sent.size(), 2u);
   EXPECT_EQ(uplink_->sent[0].msg.topic, "grid/s1/evidence/" + r.whistle_id + "/1");
   EXPECT_EQ(uplink_->sent[0].msg.payload, "bytes of a clip");
+}
+
+TEST_F(QueueTest, EvidenceLargerThanTheCapIsAnnouncedWithoutItsBytes) {
+  // evidence_max_size: 64KiB. A snapshot over it goes with the whistle as an entry only.
+  const std::string big(64 * 1024 + 1, 'j');
+  Incident inc = incident("door_held_open", Level::kPriority);
+  inc.evidence.push_back({"snapshot", "image/jpeg", "", big});
+  auto r = ctx_.incidents->raise(std::move(inc));
+  ASSERT_TRUE(r.ok) << r.error;
+  settle();
+  ASSERT_EQ(sentTopics(), (std::vector<std::string>{"grid/s1/whistle/priority"}));
+  const json w = json::parse(uplink_->sent[0].msg.payload);
+  ASSERT_EQ(w["evidence"].size(), 1u);
+  EXPECT_EQ(w["evidence"][0]["published"], false);
+  EXPECT_FALSE(w["evidence"][0].contains("topic"));
+  EXPECT_EQ(w["evidence"][0]["sha256"], sha256Hex(big));
+  EXPECT_EQ(w["evidence"][0]["bytes"], big.size());
+  EXPECT_TRUE(w["evidence"][0].contains("path")) << "kept on the box to be fetched";
+  uplink_->confirmAll();
+  settle();
+  // A clip over the cap: the notice alone. One at the cap: bytes, then notice.
+  const std::string clip = dir_.write("clip.avi", std::string(100 * 1024, 'c'));
+  std::string error;
+  ASSERT_TRUE(ctx_.incidents->attach(r.whistle_id, {"clip", "video/x-msvideo", clip, ""}, {}, &error)) << error;
+  settle();
+  ASSERT_EQ(sentTopics(), (std::vector<std::string>{"grid/s1/evidence_added/" + r.whistle_id}));
+  const json n = json::parse(uplink_->sent[0].msg.payload);
+  EXPECT_EQ(n["evidence"]["published"], false);
+  EXPECT_EQ(n["evidence"]["path"], clip);
+  EXPECT_EQ(n["evidence"]["bytes"], 100 * 1024);
+  uplink_->confirmAll();
+  settle();
+  const std::string fits(64 * 1024, 'm');
+  ASSERT_TRUE(ctx_.incidents->attach(r.whistle_id, {"clip", "video/mp4", "", fits}, {}, &error)) << error;
+  settle();
+  ASSERT_EQ(sentTopics(), (std::vector<std::string>{"grid/s1/evidence/" + r.whistle_id + "/2",
+                                                    "grid/s1/evidence_added/" + r.whistle_id}));
+  EXPECT_EQ(uplink_->sent[0].msg.payload, fits);
+  EXPECT_EQ(counters_.snapshot()["whistle.evidence_withheld"], 2);
 }
 
 TEST_F(QueueTest, EvidenceForAnUnknownWhistleOrAMissingFileIsRefusedWithAReason) {
