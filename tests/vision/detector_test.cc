@@ -68,6 +68,37 @@ TEST(JudgeTrackTest, LightObjectFallingSteadilyIsAcceptedAsASteadyFall) {
   EXPECT_NEAR(j.decision.release_time, 100.0, 0.3);
 }
 
+TEST(JudgeTrackTest, SlowStraightFallOfALargeObjectIsOnlySuspectedAndLeafLikeOnesAreRejected) {
+  Facade f(flatFacade().facade());
+  // A bag at its terminal speed of 1.6 m/s (below min_steady_mps), seen for 2 s.
+  auto bag = sample(f, 1.0, 3.0, [](double t) { return cv::Point2d(18 + 0.02 * t, 30 - 1.6 * t); });
+  auto withArea = [](std::vector<TrackPoint> pts, double area) {
+    for (auto& q : pts) q.area_px = area;
+    return pts;
+  };
+  // 28 px at 20 px/m: a disc of 0.30 m.
+  Judgement j = judgeTrack(withArea(bag, 28), f, {}, 2, true);
+  ASSERT_TRUE(j.ok) << j.reason;
+  EXPECT_TRUE(j.decision.slow);
+  EXPECT_FALSE(j.decision.heavy);
+  // The same fall by something leaf-sized (3 px: 0.10 m) is not taken.
+  Judgement small = judgeTrack(withArea(bag, 3), f, {}, 2, true);
+  EXPECT_FALSE(small.ok);
+  EXPECT_EQ(small.reason, "too slow or decelerating");
+  // Nor a large one that sways like a leaf (0.4 m either side).
+  auto sway = sample(f, 1.0, 3.0, [](double t) { return cv::Point2d(18 + 0.4 * std::sin(2 * M_PI * 0.6 * t), 30 - 1.6 * t); });
+  EXPECT_FALSE(judgeTrack(withArea(sway, 28), f, {}, 2, true).ok);
+  // Disabled (min_slow_mps 0): not taken.
+  DetectorParams off;
+  off.min_slow_mps = 0;
+  EXPECT_FALSE(judgeTrack(withArea(bag, 28), f, off, 2, true).ok);
+  // Faster than min_steady_mps it is an ordinary steady fall, not a slow one.
+  auto quick = sample(f, 1.0, 2.5, [](double t) { return cv::Point2d(18, 40 - 3.0 * t); });
+  Judgement q = judgeTrack(withArea(quick, 28), f, {}, 2, true);
+  ASSERT_TRUE(q.ok) << q.reason;
+  EXPECT_FALSE(q.decision.slow);
+}
+
 TEST(JudgeTrackTest, BirdsLeavesAndRisingThingsAreRejected) {
   Facade f(flatFacade().facade());
   // A bird diving at 4 m/s while flying sideways at 8 m/s.

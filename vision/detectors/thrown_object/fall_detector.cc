@@ -149,13 +149,25 @@ Judgement judgeTrack(const std::vector<TrackPoint>& all, const Facade& facade, c
     j.reason = "not falling far enough";
     return j;
   }
-  if (!heavy && !light) {
+  // Slower than a bag usually falls: taken only if nothing about it looks like a leaf.
+  bool slow = false;
+  if (!heavy && !light && p.min_slow_mps > 0 && accel > -2.0 && accel < 2.0 && v_end >= p.min_slow_mps &&
+      -cl[1] >= 0.8 * p.min_slow_mps && sway <= p.max_slow_sway_m && duration >= p.min_slow_s) {
+    std::vector<double> areas(n);
+    for (size_t i = 0; i < n; ++i) areas[i] = pts[i].area_px;
+    std::nth_element(areas.begin(), areas.begin() + static_cast<long>(n / 2), areas.end());
+    // Diameter of a disc of that area, in metres on the facade (area at analysis resolution).
+    const double size_m = 2 * std::sqrt(areas[n / 2] / CV_PI) * p.scale / std::max(ppm, 1e-6);
+    slow = size_m >= p.min_slow_size_m;
+  }
+  if (!heavy && !light && !slow) {
     j.reason = accel >= 14.5 ? "accelerates faster than gravity" : "too slow or decelerating";
     return j;
   }
 
   FallDecision& d = j.decision;
   d.heavy = heavy;
+  d.slow = slow;
   d.acceleration_mps2 = accel;
   d.speed_mps = v_end;
   double tau_rel = 0, z_rel = z.front();

@@ -33,6 +33,14 @@ struct DetectorParams {
   double max_horizontal_mps = 3.0;
   double min_steady_mps = 2.2;  // light objects (paper, bags) fall at least this fast; leaves slower
   double max_sway_m = 0.45;    // rms of x around a straight line (leaves sway more)
+  // Slower than min_steady_mps (a light bag, a cloth) and still taken, but only as a
+  // suspected fall (priority): it must hold a straight line and look larger than a
+  // leaf. Leaves of 5-10 cm near the camera look up to about 15 cm and sway 0.3 m
+  // and more; 0 disables.
+  double min_slow_mps = 1.3;
+  double max_slow_sway_m = 0.2;
+  double min_slow_size_m = 0.17;  // apparent size, from the track's median blob area
+  double min_slow_s = 1.0;        // seen falling at least this long
 };
 
 // A point of a track: capture time, full-resolution pixel position, facade metres.
@@ -54,6 +62,7 @@ struct FallDecision {
   int column = 0;             // 0 when columns are not configured
   double confidence = 0;
   bool heavy = true;          // free fall (false: light object falling steadily)
+  bool slow = false;          // a steady fall slower than min_steady_mps: only suspected
   double speed_mps = 0;       // at the last observed point
   double acceleration_mps2 = 0;
   double duration_s = 0;       // of the observed track

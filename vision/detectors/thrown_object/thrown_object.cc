@@ -70,7 +70,8 @@ class ThrownObjectDetector : public Detector {
     inc.location = camera_.location;
     inc.location.floor = d.floor;
     inc.details = thrownObjectDetails(d, camera_.id);
-    const bool emergency = d.confidence >= cfg_.emergency_confidence;
+    // A fall slower than bags usually fall is never more than suspected.
+    const bool emergency = d.confidence >= cfg_.emergency_confidence && !d.slow;
     inc.level = emergency ? whistle::Level::kEmergency : whistle::Level::kPriority;
     if (!emergency) inc.details["suspected"] = true;  // "please review the clip"
     f.observed_at = d.release_time;
@@ -106,7 +107,7 @@ nlohmann::json thrownObjectDetails(const FallDecision& d, const std::string& cam
                       {"release_time_s", round3(d.release_time)},
                       {"decided_time_s", round3(d.decided_at)},
                       {"confidence", round3(d.confidence)},
-                      {"motion", d.heavy ? "free_fall" : "steady_fall"},
+                      {"motion", d.heavy ? "free_fall" : d.slow ? "slow_fall" : "steady_fall"},
                       {"speed_mps", round3(d.speed_mps)},
                       {"track_points", d.track.size()},
                       {"track_s", round3(d.duration_s)},
