@@ -122,6 +122,19 @@ TEST(JudgeTrackTest, BirdsLeavesAndRisingThingsAreRejected) {
   EXPECT_FALSE(judgeTrack(fast, f, {}, 2, false).ok);
 }
 
+TEST(JudgeTrackTest, InRainAShortTrackNeedsMorePoints) {
+  Facade f(flatFacade().facade());
+  // Nine frames of a free fall from floor 10, picked up 0.5 s after release.
+  auto pts = sample(f, 0.5, 0.82, [](double t) { return cv::Point2d(12.0, 28.1 - 0.5 * 9.81 * t * t); });
+  ASSERT_EQ(pts.size(), 9u);
+  Judgement dry = judgeTrack(pts, f, {}, 2, true);
+  ASSERT_TRUE(dry.ok) << dry.reason;
+  for (auto& q : pts) q.in_rain = true;
+  Judgement wet = judgeTrack(pts, f, {}, 2, true);
+  EXPECT_FALSE(wet.ok);
+  EXPECT_EQ(wet.reason, "too short");
+}
+
 TEST(JudgeTrackTest, FallsFromBelowTheMinimumFloorDoNotWhistle) {
   Facade f(flatFacade().facade());
   auto pts = sample(f, 0.1, 1.0, [](double t) { return cv::Point2d(10, 7.1 - 4.9 * t * t); });  // floor 3
@@ -208,6 +221,43 @@ TEST(FallDetectorTest, LightObjectFoundAgainAfterAGapIsTheSameFall) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_NEAR(out[0].floor, e.floor, 1);
   EXPECT_GE(det.stats().duplicates, 1);  // the later tracks, folded into the first
+}
+
+// Rain: hundreds of thin bright streaks on every frame, and a dark object of
+// modest contrast (25 grey levels) falling from floor 14.
+std::vector<FallDecision> runRain(const DetectorParams& params, DetectorStats* stats) {
+  FallDetector det(flatFacade(), {800, 1300}, params);
+  const Facade f(flatFacade().facade());
+  cv::RNG rng(7);
+  std::vector<FallDecision> out;
+  const double release = 2.0, z0 = 40.0, x0 = 20.0;
+  for (int i = 0; i < 130; ++i) {
+    const double t = i / 25.0;
+    cv::Mat g(1300, 800, CV_8UC1, cv::Scalar(150));
+    for (int k = 0; k < 300; ++k) {
+      const int x = rng.uniform(0, 800), y = rng.uniform(0, 1280);
+      cv::line(g, {x, y}, {x, y + 7}, cv::Scalar(215), 1);
+    }
+    const double dt = t - release, z = z0 - 0.5 * 9.81 * dt * dt;
+    if (dt >= 0 && z > 0) cv::circle(g, f.toImage({x0, z}), 3, cv::Scalar(125), cv::FILLED, cv::LINE_AA);
+    for (auto& d : det.process(g, t)) out.push_back(d);
+  }
+  for (auto& d : det.flush(130 / 25.0)) out.push_back(d);
+  *stats = det.stats();
+  return out;
+}
+
+TEST(FallDetectorTest, RainStreaksDoNotRaiseTheThresholdOverAFallingObject) {
+  DetectorStats st;
+  const auto out = runRain({}, &st);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_NEAR(out[0].floor, 14, 1);
+  EXPECT_TRUE(out[0].heavy);
+  // Control: when the streaks count as clutter (no rain handling), the noise
+  // threshold climbs above the object's contrast and the fall is lost.
+  DetectorParams no_rain;
+  no_rain.rain_thin_blobs = 1000000;
+  EXPECT_TRUE(runRain(no_rain, &st).empty()) << st.blobs << " blobs, " << st.disturbed_frames << " disturbed, sigma " << st.noise_sigma;
 }
 
 TEST(FallDetectorTest, FramesOfTheWrongSizeAreIgnored) {

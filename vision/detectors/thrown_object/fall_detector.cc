@@ -17,6 +17,7 @@ constexpr double kG = 9.81;
 struct Blob {
   cv::Point2d px;  // full resolution
   double area = 0;
+  bool thin = false;  // a line about a pixel wide: a fragment of a rain streak
   bool used = false;
 };
 
@@ -80,7 +81,8 @@ Judgement judgeTrack(const std::vector<TrackPoint>& all, const Facade& facade, c
   Judgement j;
   const std::vector<TrackPoint> pts = trimRest(all);
   const size_t n = pts.size();
-  if (n < 8) {
+  const bool rain = std::any_of(pts.begin(), pts.end(), [](const TrackPoint& q) { return q.in_rain; });
+  if (n < (rain ? std::max<size_t>(p.min_points_rain, 8) : 8)) {
     j.reason = "too short";
     return j;
   }
@@ -259,6 +261,8 @@ struct FallDetector::Impl {
   double start_t = NAN;
   double sigma = 3;
   double noise_gain = 1;
+  bool raining = false;   // on the frame being processed
+  size_t thin_count = 0;  // thin blobs on it when raining (else 0)
   std::vector<Track> tracks;
   std::vector<FallDecision> recent;  // decisions of the last seconds, to fold split tracks
   long next_id = 1;
@@ -377,6 +381,7 @@ struct FallDetector::Impl {
     // pixel of the frame. Area and centroid come from the pixels in each box.
     cv::findContours(fg, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
     std::vector<Blob> blobs;
+    size_t thin = 0;
     for (const auto& c : contours) {
       const cv::Rect box = cv::boundingRect(c);
       const double w = box.width, h = box.height;
@@ -392,15 +397,27 @@ struct FallDetector::Impl {
       const double extent = std::max(w, h);
       if (extent > std::max(4.0, p.max_object_m * ppm) + 2) continue;
       if (extent >= 5 && extent >= 2.5 * std::min(w, h) && area < 0.6 * w * h) continue;
+      // Pieces of rain streaks left by the threshold: one pixel wide, or two pixels
+      // wide and at least four times as long (second moments of the blob's pixels).
+      const double cxx = m.mu20 / area, cyy = m.mu02 / area, cxy = m.mu11 / area;
+      const double mid = (cxx + cyy) / 2, dev = std::sqrt((cxx - cyy) * (cxx - cyy) / 4 + cxy * cxy);
+      const double major = mid + dev, minor = mid - dev;
+      b.thin = (major >= 1.0 && minor <= 0.26 && major >= 4 * minor) || (box.width == 1 && box.height >= 2);
+      thin += b.thin;
       blobs.push_back(b);
     }
+    // Rain: many such pieces. They are not what the noise threshold is for (raising it
+    // hides the objects), and they may continue a track but not start one.
+    raining = thin >= p.rain_thin_blobs;
+    thin_count = raining ? thin : 0;
     // Noise the robust estimate does not capture (compression blocks, heavy
     // tails at night) shows up as many small blobs: raise the threshold until a
     // frame has only a handful, and lower it again slowly. Streaks (rain) are
     // already filtered out and do not count.
-    if (blobs.size() > 30) {
+    const size_t counted = blobs.size() - thin_count;
+    if (counted > 30) {
       noise_gain = std::min(noise_gain * 1.12, 4.0);
-    } else if (blobs.size() < 8) {
+    } else if (counted < 8) {
       noise_gain = std::max(noise_gain * 0.99, 1.0);
     }
     return blobs;
@@ -451,7 +468,7 @@ struct FallDetector::Impl {
   }
 
   void associate(std::vector<Blob>& blobs, double t, bool disturbed) {
-    const bool cluttered = blobs.size() > 30;
+    const bool cluttered = blobs.size() - thin_count > 30;
     struct Pair {
       double d;
       size_t track, blob;
@@ -479,7 +496,7 @@ struct FallDetector::Impl {
     }
     if (disturbed) return;
     for (auto& b : blobs) {
-      if (b.used) continue;
+      if (b.used || (raining && b.thin)) continue;
       Track tr;
       tr.id = next_id++;
       tr.add(point(b, t));
@@ -532,7 +549,7 @@ struct FallDetector::Impl {
   }
 
   TrackPoint point(const Blob& b, double t) const {
-    return {t, b.px, facade.toFacade(b.px), b.area, camera_shift};
+    return {t, b.px, facade.toFacade(b.px), b.area, camera_shift, raining};
   }
 
   void judge(Track& tr, double now, bool final, std::vector<FallDecision>& out) {
@@ -588,7 +605,7 @@ struct FallDetector::Impl {
     std::vector<Blob> blobs = findBlobs(gray, motion);
     if (t - start_t < p.warmup_s) return out;
     st.blobs += static_cast<long>(blobs.size());
-    const bool disturbed = static_cast<int>(blobs.size()) > p.max_blobs;
+    const bool disturbed = static_cast<int>(blobs.size() - thin_count) > p.max_blobs;
     if (disturbed) ++st.disturbed_frames;
     associate(blobs, t, disturbed);
     for (auto& tr : tracks) {

@@ -26,6 +26,9 @@ struct DetectorParams {
   double k_sigma = 4.0;        // foreground threshold in units of the noise
   double min_contrast = 7;     // and at least this many grey levels
   int max_blobs = 120;         // more blobs in one frame: the frame is disturbed (rain, shake)
+  size_t rain_thin_blobs = 10;  // this many streak-like blobs in one frame: it is raining
+  size_t min_points_rain = 10;  // a track seen in rain needs this many points (else 8):
+                                // streak pieces sometimes line up for eight frames
   double max_object_m = 0.9;   // blobs wider than this on the facade are not thrown objects
   double lost_after_s = 0.45;  // a track without a blob for this long has ended
   double min_fall_m = 2.0;     // vertical drop before a track can be judged a fall
@@ -50,6 +53,7 @@ struct TrackPoint {
   cv::Point2d facade;  // (x, z)
   double area_px = 0;  // at analysis resolution
   double camera_shift_px = 0;  // how far the camera was displaced on this frame (compensated)
+  bool in_rain = false;        // seen on a frame with rain streaks
 };
 
 struct FallDecision {
