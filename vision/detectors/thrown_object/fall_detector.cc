@@ -412,8 +412,8 @@ struct FallDetector::Impl {
     thin_count = raining ? thin : 0;
     // Noise the robust estimate does not capture (compression blocks, heavy
     // tails at night) shows up as many small blobs: raise the threshold until a
-    // frame has only a handful, and lower it again slowly. Streaks (rain) are
-    // already filtered out and do not count.
+    // frame has only a handful, and lower it again slowly. Long streaks were
+    // filtered out above; the pieces of streaks on a raining frame do not count.
     const size_t counted = blobs.size() - thin_count;
     if (counted > 30) {
       noise_gain = std::min(noise_gain * 1.12, 4.0);
